@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from staff.views import StaffLoginView, home
+
+admin.site.site_header = "Acuclinic administration"
+admin.site.site_title = "Acuclinic"
+# The admin uses the same throttled login as the app.
+admin.site.login = StaffLoginView.as_view(template_name="registration/login.html")
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/login/", StaffLoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("patients/", include("patients.urls")),
+    path("scheduling/", include("scheduling.urls")),
+    path("treatments/", include("treatments.urls")),
+    path("admin/", admin.site.urls),
+]

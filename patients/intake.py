@@ -1,0 +1,214 @@
+"""Intake rules and the writes that register and update patients.
+
+Every write to a patient's record goes through a function here, so the web forms, the demo data
+command and the tests share one path. Each validates its input and raises ``ValidationError``
+(keyed by field) before it writes anything; multi-row writes are atomic.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from patients.models import Concern, Consent, Patient, PatientConcern, Screening
+from staff.audit import audit_record
+
+ADULT_AGE = 18
+CONSENT_FORM_VERSION = "2026-01"
+_PHONE_CHARS = re.compile(r"^\+?[\d\s().-]+$")
+
+
+def normalise_phone(value: str) -> str:
+    """'+44 (0)20 7946-0958' → '+4402079460958'; raises ValidationError when it is not a phone number."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if not _PHONE_CHARS.match(value):
+        raise ValidationError("Enter a phone number using digits, spaces, brackets, dashes and an optional leading +.")
+    digits = re.sub(r"\D", "", value)
+    if not 7 <= len(digits) <= 15:
+        raise ValidationError("A phone number has 7 to 15 digits.")
+    return ("+" if value.startswith("+") else "") + digits
+
+
+def age_on(date_of_birth: dt.date, day: dt.date) -> int:
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def validate_demographics(data: dict, *, today: dt.date) -> dict:
+    """Checks and normalises the demographic fields; returns the cleaned dict."""
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(data)
+    for field in ("first_name", "last_name"):
+        cleaned[field] = (data.get(field) or "").strip()
+        if not cleaned[field]:
+            errors.setdefault(field, []).append("This field is required.")
+    dob = data.get("date_of_birth")
+    if not dob:
+        errors.setdefault("date_of_birth", []).append("Enter the date of birth.")
+    elif dob > today:
+        errors.setdefault("date_of_birth", []).append("The date of birth cannot be in the future.")
+    elif age_on(dob, today) > 120:
+        errors.setdefault("date_of_birth", []).append("Check the date of birth: that is more than 120 years ago.")
+    cleaned["email"] = (data.get("email") or "").strip().lower()
+    if cleaned["email"]:
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError:
+            errors.setdefault("email", []).append("Enter a valid e-mail address, like name@example.com.")
+    for field in ("phone", "emergency_contact_phone", "guardian_phone"):
+        try:
+            cleaned[field] = normalise_phone(data.get(field) or "")
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+    if not cleaned["email"] and not cleaned.get("phone") and "email" not in errors and "phone" not in errors:
+        errors.setdefault("email", []).append("Give an e-mail address or a phone number so the clinic can reach the patient.")
+    if data.get("preferred_contact") == Patient.Contact.EMAIL and not cleaned["email"] and "email" not in errors:
+        errors.setdefault("email", []).append("E-mail is the preferred contact, so an e-mail address is needed.")
+    if data.get("reminder_consent") and not cleaned["email"] and "email" not in errors:
+        errors.setdefault("email", []).append("Reminders go by e-mail: give an e-mail address or untick reminders.")
+    if dob and dob <= today and age_on(dob, today) < ADULT_AGE:
+        cleaned["guardian_name"] = (data.get("guardian_name") or "").strip()
+        if not cleaned["guardian_name"] or not cleaned.get("guardian_phone"):
+            errors.setdefault("guardian_name", []).append(
+                f"The patient is under {ADULT_AGE}: give a parent or guardian's name and phone number."
+            )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def validate_concerns(severities: dict[Concern, int | None]) -> dict[Concern, int]:
+    chosen = {concern: severity for concern, severity in severities.items() if severity is not None}
+    for concern, severity in chosen.items():
+        if not 0 <= severity <= 10:
+            raise ValidationError({f"concern_{concern.code}": "Severity is a number from 0 to 10."})
+    return chosen
+
+
+def validate_screening(data: dict, *, today: dt.date) -> None:
+    errors = {}
+    for date_field, areas_field in (
+        ("filler_botox_on", "filler_botox_areas"),
+        ("cosmetic_procedure_on", "cosmetic_procedure_areas"),
+    ):
+        when = data.get(date_field)
+        if when and when > today:
+            errors[date_field] = "This date cannot be in the future."
+        if data.get(areas_field) and not when:
+            errors[date_field] = "Give the date of the treatment in the areas you ticked."
+        if when and not data.get(areas_field):
+            errors[areas_field] = "Tick the treated areas so that they can be avoided."
+    if errors:
+        raise ValidationError(errors)
+
+
+@dataclass(frozen=True)
+class IntakeConsents:
+    treatment: bool
+    photos: bool
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+@transaction.atomic
+def patient_register(
+    *,
+    by,
+    demographics: dict,
+    screening: dict,
+    concerns: dict[Concern, int | None],
+    consents: IntakeConsents,
+) -> Patient:
+    """Registers a new patient with their first screening, concerns and consents, all or nothing."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    cleaned = validate_demographics(demographics, today=today)
+    chosen = validate_concerns(concerns)
+    validate_screening(screening, today=today)
+    if not consents.treatment:
+        raise ValidationError({"treatment_consent": "Treatment cannot be booked without the patient's signed consent."})
+    if not chosen:
+        raise ValidationError({None: "Give at least one concern with its severity (0–10)."})
+
+    if cleaned.get("reminder_consent"):
+        cleaned["reminder_consent_changed_at"] = now
+    patient = Patient.objects.create(**cleaned)
+    Screening.objects.create(patient=patient, answered_at=now, recorded_by=by, **screening)
+    PatientConcern.objects.bulk_create(
+        PatientConcern(patient=patient, concern=concern, severity=severity) for concern, severity in chosen.items()
+    )
+    Consent.objects.bulk_create(
+        Consent(patient=patient, kind=kind, given=given, form_version=CONSENT_FORM_VERSION, recorded_at=now, recorded_by=by)
+        for kind, given in ((Consent.Kind.TREATMENT, True), (Consent.Kind.PHOTOS, consents.photos))
+    )
+    audit_record(user=by, action="create", obj=patient, patient_id=patient.pk, summary="intake")
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, by, patient: Patient, demographics: dict) -> Patient:
+    """Edits demographics; a change of reminder consent is dated."""
+    cleaned = validate_demographics(demographics, today=_today())
+    if bool(cleaned.get("reminder_consent")) != patient.reminder_consent:
+        cleaned["reminder_consent_changed_at"] = timezone.now()
+    for field, value in cleaned.items():
+        setattr(patient, field, value)
+    patient.full_clean(exclude=["reminder_consent_changed_at"])
+    patient.save()
+    audit_record(user=by, action="change", obj=patient, patient_id=patient.pk, summary="demographics")
+    return patient
+
+
+@transaction.atomic
+def screening_record(*, by, patient: Patient, answers: dict) -> Screening:
+    """Adds a new dated screening; earlier answers stay in the history untouched."""
+    validate_screening(answers, today=_today())
+    screening = Screening.objects.create(patient=patient, answered_at=timezone.now(), recorded_by=by, **answers)
+    audit_record(user=by, action="create", obj=screening, patient_id=patient.pk, summary="screening")
+    return screening
+
+
+@transaction.atomic
+def concerns_set(*, by, patient: Patient, concerns: dict[Concern, int | None]) -> None:
+    """Replaces the patient's concerns and severities (a blank severity removes the concern)."""
+    chosen = validate_concerns(concerns)
+    if not chosen:
+        raise ValidationError({None: "Give at least one concern with its severity (0–10)."})
+    PatientConcern.objects.filter(patient=patient).exclude(concern__in=list(chosen)).delete()
+    for concern, severity in chosen.items():
+        PatientConcern.objects.update_or_create(patient=patient, concern=concern, defaults={"severity": severity})
+    audit_record(user=by, action="change", obj=patient, patient_id=patient.pk, summary="concerns")
+
+
+@transaction.atomic
+def consent_record(*, by, patient: Patient, kind: str, given: bool) -> Consent:
+    consent = Consent.objects.create(
+        patient=patient, kind=kind, given=given, form_version=CONSENT_FORM_VERSION, recorded_at=timezone.now(), recorded_by=by
+    )
+    audit_record(user=by, action="create", obj=consent, patient_id=patient.pk, summary=str(consent))
+    return consent
+
+
+def latest_consents(patient: Patient) -> dict[str, Consent | None]:
+    """The consent currently in force of each kind (uses a prefetched ``consents`` list if present)."""
+    current: dict[str, Consent | None] = {kind: None for kind in Consent.Kind.values}
+    for consent in patient.consents.all():  # ordered newest first
+        if current[consent.kind] is None:
+            current[consent.kind] = consent
+    return current
+
+
+def has_consent(patient: Patient, kind: str) -> bool:
+    consent = patient.consents.filter(kind=kind).order_by("-recorded_at", "-id").first()
+    return bool(consent and consent.given)
+
+
+def latest_screening(patient: Patient) -> Screening | None:
+    return patient.screenings.order_by("-answered_at", "-id").first()

@@ -1,0 +1,206 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class FaceArea(models.TextChoices):
+    """Areas of the face, as the screening asks them (filler/Botox, laser, surgery) and as the
+    point catalogue files its face points, so that planning can exclude a treated area."""
+
+    FOREHEAD = "forehead", "Forehead"
+    PERIORBITAL = "periorbital", "Around the eyes"
+    TEMPLE = "temple", "Temples"
+    CHEEK = "cheek", "Cheeks"
+    PERIORAL = "perioral", "Around the mouth"
+    CHIN = "chin", "Chin"
+    JAWLINE = "jawline", "Jawline"
+    NECK = "neck", "Neck"
+
+
+class Patient(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+
+    class Contact(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone"
+        SMS = "sms", "Text message"
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    email = models.EmailField(blank=True)
+    # Stored normalised: "+" and digits only (see patients.intake.normalise_phone).
+    phone = models.CharField(max_length=20, blank=True)
+    address = models.TextField(blank=True)
+    preferred_contact = models.CharField(max_length=10, choices=Contact.choices, default=Contact.EMAIL)
+    emergency_contact_name = models.CharField(max_length=150, blank=True)
+    emergency_contact_phone = models.CharField(max_length=20, blank=True)
+    # Required for patients under 18 (checked by the intake rules).
+    guardian_name = models.CharField(max_length=150, blank=True)
+    guardian_phone = models.CharField(max_length=20, blank=True)
+    goals = models.TextField("goals", blank=True)
+    # Explicit opt-in to reminder e-mails, remembered with its date; withdrawing keeps the date
+    # of withdrawal.
+    reminder_consent = models.BooleanField(default=False)
+    reminder_consent_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(Lower("last_name"), Lower("first_name"), name="patient_name_idx"),
+            models.Index(Lower("email"), name="patient_email_idx"),
+            models.Index(fields=["phone"], name="patient_phone_idx"),
+            models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_consent=False) | Q(reminder_consent_changed_at__isnull=False),
+                name="patient_reminder_consent_dated",
+            ),
+            models.CheckConstraint(condition=~Q(first_name="") & ~Q(last_name=""), name="patient_name_required"),
+            models.CheckConstraint(condition=~Q(email="") | ~Q(phone=""), name="patient_reachable"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Screening(models.Model):
+    """One dated answer to the screening questionnaire. Never edited: a new answer is a new row,
+    and the latest one is what plans and visits go by."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    answered_at = models.DateTimeField(db_index=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    pregnant_or_trying = models.BooleanField("pregnant or trying to conceive", default=False)
+    bleeding_risk = models.BooleanField("bleeding disorder, or anticoagulant/antiplatelet medication", default=False)
+    active_skin_infection = models.BooleanField("active skin infection on the face", default=False)
+    facial_wound_or_rash = models.BooleanField("open wounds or rash on the face", default=False)
+    filler_botox_on = models.DateField("date of the last Botox or dermal filler", null=True, blank=True)
+    filler_botox_areas = models.JSONField("Botox/filler areas", default=list, blank=True)
+    cosmetic_procedure_on = models.DateField(
+        "date of the last cosmetic surgery, laser or peel", null=True, blank=True
+    )
+    cosmetic_procedure_areas = models.JSONField("surgery/laser/peel areas", default=list, blank=True)
+    implanted_device = models.BooleanField("pacemaker or implanted device", default=False)
+    keloid_scarring = models.BooleanField("keloid scarring", default=False)
+    severe_migraines = models.BooleanField("severe migraines", default=False)
+    uncontrolled_blood_pressure = models.BooleanField("uncontrolled high blood pressure", default=False)
+    diabetes = models.BooleanField(default=False)
+    epilepsy = models.BooleanField(default=False)
+    fainting_history = models.BooleanField("needle fear or fainting history", default=False)
+    allergies = models.TextField("allergies (e.g. metals)", blank=True)
+    medications = models.TextField("current medications", blank=True)
+    notes = models.TextField(blank=True)
+
+    # The yes/no answers, in the order the questionnaire asks them.
+    FLAG_FIELDS = (
+        "pregnant_or_trying",
+        "bleeding_risk",
+        "active_skin_infection",
+        "facial_wound_or_rash",
+        "implanted_device",
+        "keloid_scarring",
+        "severe_migraines",
+        "uncontrolled_blood_pressure",
+        "diabetes",
+        "epilepsy",
+        "fainting_history",
+    )
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        get_latest_by = ["answered_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(filler_botox_on__isnull=False) | Q(filler_botox_areas=[]),
+                name="screening_filler_areas_need_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(cosmetic_procedure_on__isnull=False) | Q(cosmetic_procedure_areas=[]),
+                name="screening_procedure_areas_need_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Screening of {self.patient} on {self.answered_at:%Y-%m-%d}"
+
+    def positive_answers(self) -> list[str]:
+        """Human-readable list of what the patient answered yes to (for alerts and summaries)."""
+        answers = [str(self._meta.get_field(name).verbose_name) for name in self.FLAG_FIELDS if getattr(self, name)]
+        if self.filler_botox_on:
+            areas = ", ".join(FaceArea(a).label.lower() for a in self.filler_botox_areas) or "area not given"
+            answers.append(f"Botox/filler on {self.filler_botox_on:%d %b %Y} ({areas})")
+        if self.cosmetic_procedure_on:
+            areas = ", ".join(FaceArea(a).label.lower() for a in self.cosmetic_procedure_areas) or "area not given"
+            answers.append(f"surgery/laser/peel on {self.cosmetic_procedure_on:%d %b %Y} ({areas})")
+        return answers
+
+
+class Concern(models.Model):
+    """A cosmetic concern the clinic treats (catalogue; the clinic admin can add more)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    display_order = models.PositiveSmallIntegerField(default=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PatientConcern(models.Model):
+    """A patient's concern with its severity (0–10) as stated at intake."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="concerns")
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="+")
+    severity = models.PositiveSmallIntegerField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-severity", "concern__display_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "concern"], name="patient_concern_once"),
+            models.CheckConstraint(condition=Q(severity__gte=0) & Q(severity__lte=10), name="concern_severity_0_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.concern} ({self.severity}/10)"
+
+
+class Consent(models.Model):
+    """A dated consent (or its withdrawal) with the version of the form the patient signed."""
+
+    class Kind(models.TextChoices):
+        TREATMENT = "treatment", "Treatment"
+        PHOTOS = "photos", "Photographs"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    given = models.BooleanField()
+    form_version = models.CharField(max_length=20)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(form_version=""), name="consent_form_version_required")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} consent {'given' if self.given else 'withdrawn'} {self.recorded_at:%Y-%m-%d}"

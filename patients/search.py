@@ -1,0 +1,49 @@
+"""Finding patients: the staff search box and the probable-duplicate check at intake."""
+
+import datetime as dt
+import re
+
+from django.db.models import Q, QuerySet
+
+from patients.models import Patient
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+
+
+def _parse_date(text: str) -> dt.date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def patient_search(query: str) -> QuerySet[Patient]:
+    """Patients matching every word of ``query``: a word matches a name, e-mail, phone (digits,
+    formatting ignored) or, if it reads as a date, the date of birth."""
+    words = query.split()
+    patients = Patient.objects.all()
+    if not words:
+        return patients.none()
+    for word in words:
+        condition = Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        digits = re.sub(r"\D", "", word)
+        if len(digits) >= 4 and not _parse_date(word):
+            condition |= Q(phone__contains=digits)
+        if (day := _parse_date(word)) is not None:
+            condition |= Q(date_of_birth=day)
+        patients = patients.filter(condition)
+    return patients
+
+
+def probable_duplicates(*, first_name: str, last_name: str, date_of_birth: dt.date | None, email: str) -> list[Patient]:
+    """Existing patients with the same name and date of birth, or the same e-mail."""
+    condition = Q(pk__in=[])
+    if first_name and last_name and date_of_birth:
+        condition |= Q(
+            first_name__iexact=first_name.strip(), last_name__iexact=last_name.strip(), date_of_birth=date_of_birth
+        )
+    if email:
+        condition |= Q(email__iexact=email.strip())
+    return list(Patient.objects.filter(condition)[:5])

@@ -1,0 +1,62 @@
+"""The three staff roles and the permissions each holds.
+
+Each app lists what every role may do in its own ``permissions.py`` (``ROLE_PERMISSIONS``), so
+the rules sit beside the models they protect. After every ``migrate`` the groups are brought in
+line with those lists: a permission removed from a list is removed from the group.
+"""
+
+from importlib import import_module
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+FRONT_DESK = "Front desk"
+ACUPUNCTURIST = "Acupuncturist"
+CLINIC_ADMIN = "Clinic admin"
+ROLES = (FRONT_DESK, ACUPUNCTURIST, CLINIC_ADMIN)
+
+
+def role_permissions() -> dict[str, set[str]]:
+    """``{role: {"app_label.codename", ...}}`` collected from every installed app."""
+    result: dict[str, set[str]] = {role: set() for role in ROLES}
+    for config in global_apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.permissions")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.permissions":
+                raise
+            continue
+        for role, perms in module.ROLE_PERMISSIONS.items():
+            result[role].update(perms)
+    return result
+
+
+@transaction.atomic
+def sync_roles() -> None:
+    wanted = role_permissions()
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        perms = []
+        for label in sorted(wanted[role]):
+            app_label, codename = label.split(".", 1)
+            try:
+                perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            except Permission.DoesNotExist:
+                raise LookupError(f"Role {role!r} lists unknown permission {label!r}") from None
+        group.permissions.set(perms)
+
+
+def sync_roles_after_migrate(sender, using="default", **kwargs) -> None:
+    # Permissions are created app by app after migrate; make sure every app's exist before the
+    # groups refer to them, whatever order the apps are in.
+    for config in global_apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using)
+    sync_roles()
+
+
+def user_roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return {group.name for group in user.groups.all()}

@@ -1,0 +1,88 @@
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_ALL = os.environ.get("ACUCLINIC_REQUIRE_ALL_TESTS") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Outside CI a missing service skips the test; in CI (ACUCLINIC_REQUIRE_ALL_TESTS=1) it fails."""
+    if REQUIRE_ALL:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def needs_postgres(db):
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def front_desk(db):
+    return factories.front_desk_user(username="frontdesk")
+
+
+@pytest.fixture
+def acupuncturist(db):
+    return factories.acupuncturist_user(username="acupuncturist")
+
+
+@pytest.fixture
+def clinic_admin(db):
+    return factories.clinic_admin_user(username="clinicadmin")
+
+
+@pytest.fixture
+def front_desk_client(client, front_desk):
+    client.force_login(front_desk)
+    return client
+
+
+@pytest.fixture
+def acupuncturist_client(client, acupuncturist):
+    client.force_login(acupuncturist)
+    return client
+
+
+@pytest.fixture
+def admin_client_(client, clinic_admin):
+    client.force_login(clinic_admin)
+    return client
+
+
+# --- Browser -------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    }
+
+
+@pytest.fixture
+def login(live_server, page):
+    """``login(user)`` signs the user in through the real login form of the live server."""
+
+    def _login(user, password: str = factories.PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return _login
