@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from patients.models import Patient
 
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
 
 
@@ -22,15 +23,16 @@ def _parse_date(text: str) -> dt.date | None:
 def patient_search(query: str) -> QuerySet[Patient]:
     """Patients matching every word of ``query``: a word matches a name, e-mail, phone (digits,
     formatting ignored) or, if it reads as a date, the date of birth."""
-    words = query.split()
+    query = query.strip()
     patients = Patient.objects.all()
-    if not words:
+    if not query:
         return patients.none()
-    for word in words:
+    if _PHONE_LIKE.match(query) and not _parse_date(query):
+        # A phone number typed with spaces is one number, not several words. The national
+        # trunk "0" is dropped so that "07700 900123" finds "+447700900123".
+        return patients.filter(phone__contains=re.sub(r"\D", "", query).lstrip("0"))
+    for word in query.split():
         condition = Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
-        digits = re.sub(r"\D", "", word)
-        if len(digits) >= 4 and not _parse_date(word):
-            condition |= Q(phone__contains=digits)
         if (day := _parse_date(word)) is not None:
             condition |= Q(date_of_birth=day)
         patients = patients.filter(condition)

@@ -86,3 +86,18 @@ def login(live_server, page):
         return page
 
     return _login
+
+
+
+def pytest_collection_modifyitems(items):
+    # Tests that commit for real (live server, threads) end with a flush of every table, which
+    # would also wipe the catalogues that data migrations load (concerns, points). Serialized
+    # rollback restores them, so every transactional test gets it.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        if kwargs.get("transaction") or {"live_server", "transactional_db"} & set(item.fixturenames):
+            if not kwargs.get("serialized_rollback"):
+                # The closest marker wins, so this one goes first.
+                mark = pytest.mark.django_db(**{**kwargs, "transaction": True, "serialized_rollback": True})
+                item.own_markers.insert(0, mark.mark)

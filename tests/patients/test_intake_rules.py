@@ -1,0 +1,138 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from patients.intake import IntakeConsents, normalise_phone, patient_register, validate_demographics
+from patients.models import Consent, Patient, PatientConcern, Screening
+from staff.models import AuditEvent
+from tests.factories import concern, front_desk_user
+
+TODAY = dt.date(2026, 11, 24)
+
+
+def demographics(**overrides):
+    data = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "date_of_birth": dt.date(1985, 12, 10),
+        "email": "Ada@Example.com",
+        "phone": "+44 (0)20 7946-0958",
+        "preferred_contact": "email",
+        "reminder_consent": True,
+    }
+    return {**data, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("+44 (0)20 7946-0958", "+4402079460958"), ("020 7946 0958", "02079460958"), ("", "")],
+)
+def test_phone_numbers_are_stored_without_formatting(raw, stored):
+    assert normalise_phone(raw) == stored
+
+
+@pytest.mark.parametrize("raw", ["call me", "12-34", "+44 20 7946 0958 1234 5678", "0207 946 095x"])
+def test_malformed_phone_numbers_are_refused(raw):
+    with pytest.raises(ValidationError):
+        normalise_phone(raw)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"date_of_birth": dt.date(2026, 11, 25)}, "date_of_birth", "cannot be in the future"),
+        ({"email": "ada@"}, "email", "valid e-mail"),
+        ({"phone": "not a phone"}, "phone", "digits"),
+        ({"date_of_birth": dt.date(2010, 1, 1)}, "guardian_name", "under 18"),
+        ({"email": "", "phone": ""}, "email", "e-mail address or a phone number"),
+        ({"first_name": "  "}, "first_name", "required"),
+    ],
+)
+def test_bad_demographics_are_refused_with_a_clear_message(overrides, field, message):
+    with pytest.raises(ValidationError) as exc:
+        validate_demographics(demographics(**overrides), today=TODAY)
+    assert message in " ".join(exc.value.message_dict[field])
+
+
+def test_minor_with_guardian_is_accepted():
+    cleaned = validate_demographics(
+        demographics(date_of_birth=dt.date(2010, 1, 1), guardian_name="Mary Lovelace", guardian_phone="07700 900123"),
+        today=TODAY,
+    )
+    assert cleaned["guardian_phone"] == "07700900123"
+
+
+def test_turning_18_today_needs_no_guardian():
+    validate_demographics(demographics(date_of_birth=dt.date(2008, 11, 24)), today=TODAY)
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC), tick=False)
+def test_register_saves_patient_screening_concerns_and_dated_consents():
+    desk = front_desk_user()
+    patient = patient_register(
+        by=desk,
+        demographics=demographics(),
+        screening={"bleeding_risk": True, "medications": "Warfarin"},
+        concerns={concern("fine-lines"): 7, concern("puffiness"): 3, concern("dullness"): None},
+        consents=IntakeConsents(treatment=True, photos=False),
+    )
+    patient.refresh_from_db()
+    assert patient.email == "ada@example.com"
+    assert patient.phone == "+4402079460958"
+    assert patient.reminder_consent_changed_at == dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
+    assert Screening.objects.get(patient=patient).bleeding_risk is True
+    assert {(pc.concern.code, pc.severity) for pc in patient.concerns.all()} == {("fine-lines", 7), ("puffiness", 3)}
+    assert {(c.kind, c.given, c.form_version) for c in patient.consents.all()} == {
+        ("treatment", True, "2026-01"),
+        ("photos", False, "2026-01"),
+    }
+    assert AuditEvent.objects.filter(patient_id=patient.pk, action="create", user=desk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"consents": IntakeConsents(treatment=False, photos=True)}, "consent"),
+        ({"demographics": demographics(date_of_birth=dt.date(2099, 1, 1))}, "future"),
+        ({"concerns": {}}, "at least one concern"),
+        ({"screening": {"filler_botox_areas": ["forehead"]}}, "date of the treatment"),
+    ],
+)
+def test_refused_intake_saves_nothing(kwargs, message):
+    args = {
+        "by": front_desk_user(),
+        "demographics": demographics(),
+        "screening": {},
+        "concerns": {concern("fine-lines"): 5},
+        "consents": IntakeConsents(treatment=True, photos=True),
+        **kwargs,
+    }
+    with pytest.raises(ValidationError) as exc:
+        patient_register(**args)
+    assert message in str(exc.value)
+    assert Patient.objects.count() == 0
+    assert Screening.objects.count() == Consent.objects.count() == PatientConcern.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_database_refuses_reminder_consent_without_its_date():
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Patient.objects.create(
+            first_name="A", last_name="B", date_of_birth=dt.date(1990, 1, 1), email="a@b.example", reminder_consent=True
+        )
+
+
+@pytest.mark.django_db
+def test_database_refuses_severity_above_ten():
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import PatientConcernFactory
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PatientConcernFactory(severity=11)
