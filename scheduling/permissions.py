@@ -1,0 +1,27 @@
+from staff.roles import ACUPUNCTURIST, CLINIC_ADMIN, FRONT_DESK
+
+# Calendars, the patient timeline and the maintenance list are behind view_visit.
+_SEE = ["scheduling.view_visit", "scheduling.view_series", "scheduling.view_maintenanceschedule"]
+# Booking, moving, cancelling, arrivals and no-shows (SPEC §1, front desk).
+_DESK = [
+    *_SEE,
+    "scheduling.add_visit",
+    "scheduling.change_visit",
+    "scheduling.add_series",
+    "scheduling.change_series",
+    "scheduling.change_maintenanceschedule",
+]
+_SETUP_MODELS = ["room", "openinghours", "closure", "practitioner", "workinghours", "timeoff", "appointmenttype"]
+
+ROLE_PERMISSIONS = {
+    FRONT_DESK: _DESK,
+    # Acupuncturists see calendars and book follow-up visits (not series, moves or cancellations).
+    ACUPUNCTURIST: [*_SEE, "scheduling.add_visit"],
+    # Clinic setup through the admin site, plus everything the front desk does.
+    CLINIC_ADMIN: [
+        *_DESK,
+        *(f"scheduling.{action}_{model}" for model in _SETUP_MODELS for action in ("add", "change", "delete", "view")),
+        "scheduling.view_clinicsettings",
+        "scheduling.change_clinicsettings",
+    ],
+}
