@@ -27,12 +27,12 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", default=False)
 
+_DEV_SECRET_KEY = "insecure-dev-key-only-for-debug-runs"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        # Production must never run on a key that is in the repository.
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-dev-key-only-for-debug-runs"
+if not DEBUG and (len(SECRET_KEY) < 40 or SECRET_KEY == _DEV_SECRET_KEY):
+    # Production must never run on a missing, short or published key.
+    raise ImproperlyConfigured("SECRET_KEY must be set (40+ random characters) when DEBUG is off.")
+SECRET_KEY = SECRET_KEY or _DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -30,3 +30,9 @@ def test_deploy_check_is_clean_under_production_settings():
 def test_no_missing_migrations():
     result = run_manage("makemigrations", "--check", "--dry-run", DEBUG="1")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = run_manage("check", SECRET_KEY="changeme")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
