@@ -1,0 +1,122 @@
+import datetime as dt
+
+import pytest
+import time_machine
+
+from scheduling.booking import (
+    BookingError,
+    maintenance_set_interval,
+    visit_book,
+    visit_cancel,
+    visit_complete,
+    visit_mark_arrived,
+    visit_mark_no_show,
+)
+from scheduling.models import ClinicSettings, MaintenanceSchedule, Series, Visit
+from tests.scheduling.factories import at, book_series
+
+
+def test_arrival_can_only_be_marked_on_the_day(frozen, clinic, lin, patient):
+    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-03", "10:00"), by=None)
+    with pytest.raises(BookingError, match="day of the visit"):
+        visit_mark_arrived(visit=visit, by=None)
+
+    frozen.move_to(at("2026-03-03", "09:50"))
+    assert visit_mark_arrived(visit=visit, by=None).status == Visit.Status.ARRIVED
+    with pytest.raises(BookingError, match="arrived cannot be marked arrived"):
+        visit_mark_arrived(visit=visit, by=None)
+
+
+def test_a_no_show_needs_the_visit_to_have_started_and_frees_the_slot(frozen, clinic, lin, patient):
+    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-03", "10:00"), by=None)
+    frozen.move_to(at("2026-03-03", "09:59"))
+    with pytest.raises(BookingError, match="not started"):
+        visit_mark_no_show(visit=visit, by=None)
+
+    frozen.move_to(at("2026-03-03", "10:15"))
+    assert visit_mark_no_show(visit=visit, by=None).status == Visit.Status.NO_SHOW
+    walk_in = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                         starts_at=at("2026-03-03", "10:30"), by=None)
+    assert walk_in.pk
+
+
+def test_a_visit_cannot_be_completed_before_it_starts(frozen, clinic, lin, patient):
+    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-03", "10:00"), by=None)
+    with pytest.raises(BookingError, match="before it has started"):
+        visit_complete(visit=visit, by=None)
+
+
+def complete_all(series, frozen):
+    for visit in series.visits.filter(status__in=Visit.OPEN).order_by("starts_at"):
+        frozen.move_to(visit.ends_at)
+        visit_complete(visit=visit, by=None)
+
+
+def test_completing_the_last_treatment_completes_the_series_and_starts_maintenance(frozen, clinic, lin, patient):
+    series = book_series(patient=patient, practitioner=lin, clinic=clinic)
+    visits = list(series.visits.order_by("sequence"))
+    for visit in visits[:-1]:
+        frozen.move_to(visit.ends_at)
+        visit_complete(visit=visit, by=None)
+        series.refresh_from_db()
+        assert series.status == Series.Status.ACTIVE
+    assert not MaintenanceSchedule.objects.exists()
+
+    frozen.move_to(visits[-1].ends_at)
+    visit_complete(visit=visits[-1], by=None)
+
+    series.refresh_from_db()
+    assert series.status == Series.Status.COMPLETED and series.completed_on == dt.date(2026, 4, 7)
+    # Clinic default: 5 weeks after the last treatment.
+    assert patient.maintenance.due_on == dt.date(2026, 5, 12)
+
+
+def test_a_cancelled_session_without_make_up_does_not_hold_the_series_open(frozen, clinic, lin, patient):
+    series = book_series(patient=patient, practitioner=lin, clinic=clinic)
+    visit_cancel(visit=series.visits.get(sequence=6), reason="Moving away", by=None)
+    complete_all(series, frozen)
+    series.refresh_from_db()
+    assert series.status == Series.Status.COMPLETED
+    assert patient.maintenance.due_on == dt.date(2026, 3, 31) + dt.timedelta(weeks=5)
+
+
+def test_maintenance_interval_follows_the_clinic_default_and_a_per_patient_override(frozen, clinic, lin, patient):
+    ClinicSettings.objects.filter(pk=1).update(maintenance_weeks=4)
+    series = book_series(patient=patient, practitioner=lin, clinic=clinic)
+    complete_all(series, frozen)
+    assert patient.maintenance.due_on == dt.date(2026, 5, 5)
+
+    schedule = maintenance_set_interval(patient=patient, weeks=6, by=None)
+    assert schedule.due_on == dt.date(2026, 5, 19)
+
+
+def test_each_completed_maintenance_visit_sets_the_next_due_date(frozen, clinic, lin, patient):
+    complete_all(book_series(patient=patient, practitioner=lin, clinic=clinic), frozen)
+    maintenance_set_interval(patient=patient, weeks=6, by=None)
+    frozen.move_to(at("2026-05-01", "08:00"))
+    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.maintenance,
+                       starts_at=at("2026-05-18", "15:00"), by=None)
+
+    frozen.move_to(at("2026-05-18", "16:00"))
+    visit_complete(visit=visit, by=None)
+
+    patient.maintenance.refresh_from_db()
+    assert patient.maintenance.since == dt.date(2026, 5, 18)
+    assert patient.maintenance.due_on == dt.date(2026, 6, 29)
+
+
+def test_maintenance_interval_needs_a_finished_series(frozen, clinic, patient):
+    with pytest.raises(BookingError):
+        maintenance_set_interval(patient=patient, weeks=6, by=None)
+
+
+def test_completing_does_not_need_front_desk_steps(clinic, lin, patient):
+    # The session record (treatments) completes a visit that was never marked arrived.
+    with time_machine.travel(at("2026-03-02", "08:00"), tick=False) as traveller:
+        visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                           starts_at=at("2026-03-02", "10:00"), by=None)
+        traveller.move_to(at("2026-03-02", "10:45"))
+        assert visit_complete(visit=visit, by=lin.user).status == Visit.Status.COMPLETED
