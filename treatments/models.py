@@ -1,1 +1,404 @@
-from django.db import models  # noqa: F401
+"""Point catalogue, plan settings, and patients' point plans.
+
+Safety is held here, not in forms. A plan is written once, as a whole, by
+``treatments.services.plan_save``, and can never be edited afterwards (a new plan is a new row;
+the latest is the current one). Whatever code writes a plan, the model layer re-checks it:
+
+* ``Plan.save()`` refuses a plan unless its screening is the patient's latest, treatment is not
+  blocked by that screening (active facial infection, wound or rash), the stored needle and
+  retention limits are exactly the ones the rules give for that screening and the clinic
+  settings, and the patient's risk acknowledgement is recorded where the rules ask for one.
+* ``PlanItem.save()`` refuses an item that the rules exclude for the plan's screening (a
+  pregnancy-cautioned or lower-abdominal point for a pregnant patient, a face point in an area
+  treated with filler/Botox or laser in the wait period, local needling with keloid scarring,
+  cupping with bleeding risk, ...) and an item that would take the plan past its stored total.
+* The database checks what a single row can hold: totals within the plan's stored limits,
+  retention within them, each item's needle count fitting its kind, no item twice.
+* The queryset methods that would skip ``save()`` (``bulk_create``, ``update``,
+  ``bulk_update``) are refused for plans and their items, so there is no ORM path around the
+  checks; rows are never edited.
+
+The rules themselves live in ``treatments.planning`` (one place; the suggestion, the service and
+these models all call the same functions).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import NotSupportedError, models
+from django.db.models import Q
+from django.utils import timezone
+
+from patients.models import Concern, FaceArea, Patient, Screening
+
+
+class PlanSettings(models.Model):
+    """The clinic's plan rules (one row, edited by the clinic admin). Defaults are SPEC §3's."""
+
+    needles_min = models.PositiveSmallIntegerField("fewest needles in a plan", default=40)
+    needles_max = models.PositiveSmallIntegerField("most needles in a plan", default=70)
+    reduced_needles_max = models.PositiveSmallIntegerField(
+        "most needles with bleeding risk or a fainting history",
+        default=46,
+        help_text="“Fewer needles, lower end of the range”: the cap for patients with a bleeding risk or fainting history.",
+    )
+    retention_min = models.PositiveSmallIntegerField("shortest retention (minutes)", default=20)
+    retention_max = models.PositiveSmallIntegerField("longest retention (minutes)", default=30)
+    filler_botox_wait_days = models.PositiveSmallIntegerField(
+        "days after Botox/filler before needling the treated area", default=14
+    )
+    procedure_wait_days = models.PositiveSmallIntegerField(
+        "days after laser, peel or surgery before needling the treated area", default=30
+    )
+
+    class Meta:
+        verbose_name = "plan settings"
+        verbose_name_plural = "plan settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="plansettings_single_row"),
+            models.CheckConstraint(
+                condition=Q(needles_min__gte=1) & Q(needles_min__lt=models.F("needles_max")),
+                name="plansettings_needle_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(reduced_needles_max__gte=models.F("needles_min"))
+                & Q(reduced_needles_max__lte=models.F("needles_max")),
+                name="plansettings_reduced_within_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(retention_min__gte=5) & Q(retention_min__lte=models.F("retention_max")),
+                name="plansettings_retention_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Plan settings"
+
+    @classmethod
+    def load(cls) -> "PlanSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+    def clean(self) -> None:
+        # The same rules as the constraints, with messages the admin form can show.
+        if not 1 <= self.needles_min < self.needles_max:
+            raise ValidationError({"needles_max": "The most needles must be more than the fewest (and the fewest at least 1)."})
+        if not self.needles_min <= self.reduced_needles_max <= self.needles_max:
+            raise ValidationError({"reduced_needles_max": "The reduced cap must lie within the needle range."})
+        if not 5 <= self.retention_min <= self.retention_max:
+            raise ValidationError({"retention_max": "Retention: the longest must be at least the shortest (at least 5 minutes)."})
+
+
+# --- Catalogue ------------------------------------------------------------------------------------
+class Point(models.Model):
+    class Kind(models.TextChoices):
+        FACE = "face", "Face"
+        HEAD = "head", "Head and neck (not on the face)"
+        BODY = "body", "Body (distal)"
+
+    class Side(models.TextChoices):
+        BILATERAL = "B", "Bilateral (2 needles)"
+        MIDLINE = "M", "Midline (1 needle)"
+
+    code = models.CharField("WHO code", max_length=12, unique=True)
+    pinyin = models.CharField(max_length=40)
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    region = models.CharField(max_length=60, help_text="Where it is, as practitioners say it (e.g. “forehead (corner)”).")
+    face_area = models.CharField(
+        max_length=20, choices=FaceArea.choices, blank=True,
+        help_text="For face points: the area the screening asks about (filler, Botox, laser).",
+    )
+    side = models.CharField(max_length=1, choices=Side.choices)
+    # Position on the face diagram (frontal view, 0–100 left→right of the image and hairline→chin);
+    # a bilateral point's mirror is at 100 − x.
+    face_x = models.PositiveSmallIntegerField(null=True, blank=True)
+    face_y = models.PositiveSmallIntegerField(null=True, blank=True)
+    role = models.CharField(max_length=120, blank=True, help_text="What it is used for.")
+    avoid_in_pregnancy = models.BooleanField(default=False)
+    lower_abdominal = models.BooleanField(default=False, help_text="Lower-abdominal points are never used in pregnancy.")
+    caution = models.CharField(max_length=120, blank=True, help_text="Shown to the practitioner beside the point.")
+    display_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["display_order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(face_x__isnull=True) & Q(face_y__isnull=True))
+                | (Q(face_x__lte=100) & Q(face_y__lte=100)),
+                name="point_face_position_pair",
+            ),
+            # A face point has an area (so treated areas can exclude it) and a place on the chart.
+            models.CheckConstraint(
+                condition=~Q(kind="face") | (~Q(face_area="") & Q(face_x__isnull=False)),
+                name="point_face_needs_area_and_position",
+            ),
+            models.CheckConstraint(condition=Q(kind="face") | Q(face_area=""), name="point_area_only_on_face"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.pinyin}"
+
+    @property
+    def needles(self) -> int:
+        return 2 if self.side == self.Side.BILATERAL else 1
+
+
+class NeedlingPattern(models.Model):
+    """Local needling along a line (e.g. intradermal needles into forehead lines), counted per needle."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    face_area = models.CharField(max_length=20, choices=FaceArea.choices)
+    bilateral = models.BooleanField(help_text="Done on both sides; the needle counts are for both sides together.")
+    needles_min = models.PositiveSmallIntegerField(default=2)
+    needles_max = models.PositiveSmallIntegerField(default=10)
+    # The line on the face diagram (left side of the image for bilateral patterns; mirrored).
+    line_x1 = models.PositiveSmallIntegerField()
+    line_y1 = models.PositiveSmallIntegerField()
+    line_x2 = models.PositiveSmallIntegerField()
+    line_y2 = models.PositiveSmallIntegerField()
+    display_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["display_order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(needles_min__gte=1) & Q(needles_min__lte=models.F("needles_max")) & Q(needles_max__lte=10),
+                name="pattern_needles_1_to_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(line_x1__lte=100) & Q(line_y1__lte=100) & Q(line_x2__lte=100) & Q(line_y2__lte=100),
+                name="pattern_line_on_chart",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Adjunct(models.Model):
+    """A technique used alongside the needles (facial gua sha, facial cupping). Always on the face."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=200, blank=True)
+    avoid_with_bleeding_risk = models.BooleanField(default=False, help_text="E.g. cupping: suction bruises.")
+    display_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["display_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConcernTarget(models.Model):
+    """“This point / pattern / adjunct serves this concern, with this weight (1–5).”"""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="+")
+    point = models.ForeignKey(Point, null=True, blank=True, on_delete=models.CASCADE, related_name="targets")
+    pattern = models.ForeignKey(NeedlingPattern, null=True, blank=True, on_delete=models.CASCADE, related_name="targets")
+    adjunct = models.ForeignKey(Adjunct, null=True, blank=True, on_delete=models.CASCADE, related_name="targets")
+    weight = models.PositiveSmallIntegerField(default=2, help_text="1 (helps a little) to 5 (the main point for it).")
+
+    class Meta:
+        ordering = ["concern__display_order", "-weight", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(point__isnull=False) & Q(pattern__isnull=True) & Q(adjunct__isnull=True))
+                | (Q(point__isnull=True) & Q(pattern__isnull=False) & Q(adjunct__isnull=True))
+                | (Q(point__isnull=True) & Q(pattern__isnull=True) & Q(adjunct__isnull=False)),
+                name="concerntarget_exactly_one_target",
+            ),
+            models.CheckConstraint(condition=Q(weight__gte=1) & Q(weight__lte=5), name="concerntarget_weight_1_5"),
+            models.UniqueConstraint(fields=["concern", "point"], name="concerntarget_point_once"),
+            models.UniqueConstraint(fields=["concern", "pattern"], name="concerntarget_pattern_once"),
+            models.UniqueConstraint(fields=["concern", "adjunct"], name="concerntarget_adjunct_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.concern} → {self.point or self.pattern or self.adjunct} ({self.weight})"
+
+
+# --- Plans ----------------------------------------------------------------------------------------
+class WriteOnceQuerySet(models.QuerySet):
+    """Plans are history and every row goes through ``save()``'s checks: no bulk or in-place writes."""
+
+    def _refuse(self, *args, **kwargs):
+        raise NotSupportedError(
+            f"{self.model._meta.verbose_name} rows are written one by one through treatments.services.plan_save "
+            "and never changed; save a new plan instead."
+        )
+
+    bulk_create = bulk_update = update = update_or_create = _refuse
+
+
+class ItemKind(models.TextChoices):
+    POINT = "point", "Point"
+    PATTERN = "pattern", "Local needling"
+    ADJUNCT = "adjunct", "Adjunct"
+
+
+def _one_target_matching_kind() -> Q:
+    return (
+        (Q(kind=ItemKind.POINT) & Q(point__isnull=False) & Q(pattern__isnull=True) & Q(adjunct__isnull=True)
+         & Q(needles__gte=1) & Q(needles__lte=2))
+        | (Q(kind=ItemKind.PATTERN) & Q(point__isnull=True) & Q(pattern__isnull=False) & Q(adjunct__isnull=True)
+           & Q(needles__gte=1) & Q(needles__lte=10))
+        | (Q(kind=ItemKind.ADJUNCT) & Q(point__isnull=True) & Q(pattern__isnull=True) & Q(adjunct__isnull=False)
+           & Q(needles=0))
+    )
+
+
+class Plan(models.Model):
+    """A patient's point plan as saved by an acupuncturist. The latest one is the current plan."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    # The screening the plan was checked against (the patient's latest when it was saved).
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    retention_minutes = models.PositiveSmallIntegerField()
+    total_needles = models.PositiveSmallIntegerField()
+    # The limits the rules gave for this screening under the clinic settings of the day: the
+    # database holds totals and retention inside them, Plan.save() holds them to the rules.
+    needles_min = models.PositiveSmallIntegerField()
+    needles_max = models.PositiveSmallIntegerField()
+    retention_min = models.PositiveSmallIntegerField()
+    retention_max = models.PositiveSmallIntegerField()
+    # The risks the practitioner acknowledged before saving (e.g. bleeding risk), as shown to them.
+    acknowledged = models.JSONField(default=list, blank=True)
+    # Cautions that come with the plan (lying down, no electro-acupuncture, ...).
+    cautions = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True)
+    started_from = models.ForeignKey("PlanTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = WriteOnceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        indexes = [models.Index(fields=["patient", "-created_at", "-id"], name="plan_patient_latest_idx")]
+        permissions = [("view_plan_status", "Can see whether a patient has a plan (no details)")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(needles_min__gte=1) & Q(needles_min__lte=models.F("needles_max")),
+                name="plan_needle_limits_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_needles__gte=models.F("needles_min")) & Q(total_needles__lte=models.F("needles_max")),
+                name="plan_total_needles_within_limits",
+            ),
+            models.CheckConstraint(
+                condition=Q(retention_min__gte=1) & Q(retention_minutes__gte=models.F("retention_min"))
+                & Q(retention_minutes__lte=models.F("retention_max")),
+                name="plan_retention_within_limits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan of {self.patient} on {self.created_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        from treatments.planning import check_plan_row  # planning imports these models
+
+        if not self._state.adding:
+            raise ValidationError("A saved plan is history and is never changed: save a new plan instead.")
+        problems = check_plan_row(self)
+        if problems:
+            raise ValidationError(problems)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Plans are kept as history and cannot be deleted.")
+
+
+class PlanItem(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    point = models.ForeignKey(Point, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pattern = models.ForeignKey(NeedlingPattern, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    adjunct = models.ForeignKey(Adjunct, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    needles = models.PositiveSmallIntegerField()
+    # The concern the item serves (none for a supporting point added for the patient's safety).
+    concern = models.ForeignKey(Concern, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField()
+
+    objects = WriteOnceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=_one_target_matching_kind(), name="planitem_one_target_matching_kind"),
+            models.UniqueConstraint(fields=["plan", "point"], name="planitem_point_once"),
+            models.UniqueConstraint(fields=["plan", "pattern"], name="planitem_pattern_once"),
+            models.UniqueConstraint(fields=["plan", "adjunct"], name="planitem_adjunct_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} ({self.needles})"
+
+    @property
+    def target(self) -> Point | NeedlingPattern | Adjunct:
+        return self.point or self.pattern or self.adjunct
+
+    @property
+    def target_code(self) -> str:
+        return self.target.code
+
+    def save(self, *args, **kwargs) -> None:
+        from treatments.planning import check_plan_item
+
+        if not self._state.adding:
+            raise ValidationError("A saved plan is history and is never changed: save a new plan instead.")
+        problems = check_plan_item(self)
+        if problems:
+            raise ValidationError(problems)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Plans are kept as history and cannot be changed.")
+
+
+class PlanTemplate(models.Model):
+    """A practitioner's saved starting point. Not patient-specific: when a plan starts from a
+    template, whatever the patient's screening excludes is left out (and the practitioner told)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    retention_minutes = models.PositiveSmallIntegerField()
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="plantemplate_name_required")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanTemplateItem(models.Model):
+    template = models.ForeignKey(PlanTemplate, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    point = models.ForeignKey(Point, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pattern = models.ForeignKey(NeedlingPattern, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    adjunct = models.ForeignKey(Adjunct, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    needles = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=_one_target_matching_kind(), name="plantemplateitem_one_target_matching_kind"),
+            models.UniqueConstraint(fields=["template", "point"], name="plantemplateitem_point_once"),
+            models.UniqueConstraint(fields=["template", "pattern"], name="plantemplateitem_pattern_once"),
+            models.UniqueConstraint(fields=["template", "adjunct"], name="plantemplateitem_adjunct_once"),
+        ]
+
+    @property
+    def target(self) -> Point | NeedlingPattern | Adjunct:
+        return self.point or self.pattern or self.adjunct
+
+    @property
+    def target_code(self) -> str:
+        return self.target.code

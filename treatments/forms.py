@@ -1,0 +1,107 @@
+from dataclasses import dataclass
+
+from django import forms
+from django.forms.boundfield import BoundField
+
+from treatments.planning import Chosen, Option, Proposal
+
+
+@dataclass
+class Row:
+    """One catalogue option as the plan editor shows it."""
+
+    option: Option
+    field: BoundField
+    excluded: str  # why the screening rules it out ("" when it may be used)
+    suggested: str  # why the suggestion chose it ("" when it did not)
+
+
+class PlanForm(forms.Form):
+    """The plan editor: one input per catalogue option, pre-filled with the suggestion.
+
+    Options the screening excludes are shown disabled with the reason (a disabled field ignores
+    posted data). The rules are checked by ``treatments.services.plan_save``, not here.
+    """
+
+    retention = forms.IntegerField(label="Retention (minutes)")
+    notes = forms.CharField(label="Notes for the practitioner", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, options: list[Option], proposal: Proposal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = options
+        excluded = {e.option.key: e.reason for e in proposal.exclusions}
+        chosen = {item.option.key: item for item in proposal.items}
+        limits = proposal.limits
+        self.fields["retention"].initial = proposal.retention
+        self.fields["retention"].widget.attrs.update(min=limits.retention_min, max=limits.retention_max)
+        self.fields["retention"].help_text = f"{limits.retention_min}–{limits.retention_max} minutes"
+        if proposal.acknowledgements:
+            self.fields["acknowledge"] = forms.BooleanField(
+                required=False, label="I have discussed these risks with the patient and accept them for this plan"
+            )
+        self.rows: list[Row] = []
+        for option in options:
+            name = self.field_name(option)
+            item = chosen.get(option.key)
+            if option.kind == "pattern":
+                field = forms.IntegerField(
+                    label=option.label, required=False, min_value=0, max_value=option.needles_max,
+                    initial=item.needles if item else 0,
+                    help_text=f"0 = not used, or {option.needles_min}–{option.needles_max} needles",
+                    widget=forms.NumberInput(attrs={"min": 0, "max": option.needles_max, "data-needles": "count"}),
+                )
+            else:
+                field = forms.BooleanField(
+                    label=option.label, required=False, initial=item is not None,
+                    widget=forms.CheckboxInput(attrs={"data-needles": option.needles_max}),
+                )
+            field.disabled = option.key in excluded
+            if field.disabled:
+                field.initial = 0 if option.kind == "pattern" else False
+            self.fields[name] = field
+            self.rows.append(Row(option, self[name], excluded.get(option.key, ""), item.reason if item else ""))
+        self._proposal = chosen
+
+    @staticmethod
+    def field_name(option: Option) -> str:
+        return f"{option.kind}_{option.code}"
+
+    def row_groups(self) -> list[tuple[str, list[Row]]]:
+        """Rows grouped for display: face points, head and body points, line patterns, adjuncts."""
+        groups: dict[str, list[Row]] = {}
+        for row in self.rows:
+            if row.option.kind == "point":
+                title = "Face points" if row.option.on_face else "Head and body points"
+            else:
+                title = "Local needling along lines" if row.option.kind == "pattern" else "Adjuncts"
+            groups.setdefault(title, []).append(row)
+        return list(groups.items())
+
+    def chosen(self, *, concern_for) -> list[Chosen]:
+        """The items ticked, each with the concern it serves (``concern_for(option)`` gives
+        ``(concern code or None, reason)`` for an item the suggestion did not include)."""
+        items = []
+        for option in self.options:
+            value = self.cleaned_data.get(self.field_name(option))
+            if not value:
+                continue
+            needles = value if option.kind == "pattern" else option.needles_max
+            suggested = self._proposal.get(option.key)
+            if suggested:
+                items.append(Chosen(option, needles, suggested.concern, suggested.reason))
+            else:
+                concern, reason = concern_for(option)
+                items.append(Chosen(option, needles, concern, reason))
+        return items
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label="Template name", max_length=80)
+
+
+class StartFromForm(forms.Form):
+    template = forms.ModelChoiceField(queryset=None, required=False, empty_label="The suggested plan", label="Start from")
+
+    def __init__(self, *args, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates

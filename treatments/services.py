@@ -1,0 +1,163 @@
+"""Writes of the treatments app: every plan and template is saved through a function here."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from patients.models import Concern, Patient, Screening
+from staff.audit import audit_record
+from treatments import planning
+from treatments.catalogue import concern_names, load_options
+from treatments.models import (
+    Adjunct,
+    ItemKind,
+    NeedlingPattern,
+    Plan,
+    PlanItem,
+    PlanSettings,
+    PlanTemplate,
+    PlanTemplateItem,
+    Point,
+)
+
+
+@dataclass
+class PlanContext:
+    """Everything the rules need about one patient, read once (a fixed number of queries)."""
+
+    patient: Patient
+    screening: Screening | None
+    severities: dict[str, int]
+    concern_names: dict[str, str]
+    rules: planning.Rules
+    facts: planning.Facts
+    options: list[planning.Option]
+
+    @property
+    def concerns(self) -> list[tuple[str, int]]:
+        """(name, severity) in catalogue order, for display."""
+        return [(name, self.severities[code]) for code, name in self.concern_names.items() if code in self.severities]
+
+    def suggest(self) -> planning.Proposal:
+        return planning.suggest_plan(
+            severities=self.severities, concern_names=self.concern_names, facts=self.facts, rules=self.rules,
+            options=self.options,
+        )
+
+    def from_template(self, template: PlanTemplate) -> planning.Proposal:
+        by_key = {option.key: option for option in self.options}
+        items = [(by_key[f"{item.kind}:{item.target_code}"], item.needles) for item in template.items.all()]
+        return planning.from_template(
+            template_items=items, retention=template.retention_minutes, severities=self.severities,
+            concern_names=self.concern_names, facts=self.facts, rules=self.rules, options=self.options,
+        )
+
+
+def plan_context(patient: Patient) -> PlanContext:
+    screening = patient.screenings.order_by("-answered_at", "-id").first()
+    rules = planning.rules_from_settings(PlanSettings.load())
+    return PlanContext(
+        patient=patient,
+        screening=screening,
+        severities=dict(patient.concerns.values_list("concern__code", "severity")),
+        concern_names=concern_names(),
+        rules=rules,
+        facts=planning.screening_facts(screening, today=timezone.localdate(), rules=rules),
+        options=load_options(),
+    )
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    by,
+    patient: Patient,
+    items: list[planning.Chosen],
+    retention: int,
+    acknowledged: bool = False,
+    notes: str = "",
+    started_from: PlanTemplate | None = None,
+) -> Plan:
+    """Saves a new current plan for the patient (earlier plans stay as history).
+
+    Raises ValidationError with every broken rule, and writes nothing, if the plan is unsafe for
+    the patient's latest screening. The models check the same rules again as the rows go in.
+    """
+    # Lock the patient row so two practitioners saving at once each check the latest screening.
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    ctx = plan_context(patient)
+    problems = planning.plan_problems(
+        items=items, retention=retention, facts=ctx.facts, rules=ctx.rules, acknowledged=acknowledged
+    )
+    if problems:
+        raise ValidationError(problems)
+
+    limits = planning.limits_for(ctx.facts, ctx.rules)
+    plan = Plan.objects.create(
+        patient=patient,
+        screening=ctx.screening,
+        created_by=by,
+        retention_minutes=retention,
+        total_needles=sum(item.needles for item in items),
+        needles_min=limits.needles_min,
+        needles_max=limits.needles_max,
+        retention_min=limits.retention_min,
+        retention_max=limits.retention_max,
+        acknowledged=list(ctx.facts.acknowledgements),
+        cautions=list(ctx.facts.cautions),
+        notes=notes,
+        started_from=started_from,
+    )
+    targets = _targets(items)
+    concerns = {c.code: c for c in Concern.objects.filter(code__in={i.concern for i in items if i.concern})}
+    for position, item in enumerate(items):
+        PlanItem(
+            plan=plan,
+            kind=item.option.kind,
+            needles=item.needles,
+            concern=concerns.get(item.concern),
+            reason=item.reason[:200],
+            position=position,
+            **{item.option.kind: targets[item.option.key]},
+        ).save()
+    audit_record(user=by, action="create", obj=plan, patient_id=patient.pk, summary=f"plan, {plan.total_needles} needles")
+    return plan
+
+
+@transaction.atomic
+def template_create(*, by, name: str, items: list[planning.Chosen], retention: int, notes: str = "") -> PlanTemplate:
+    """Saves items as a named template other plans can start from. Templates belong to no
+    patient, so the safety rules apply when a plan starts from one, not here."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the template a name."})
+    if PlanTemplate.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": "A template with this name exists already."})
+    template = PlanTemplate.objects.create(name=name, created_by=by, retention_minutes=retention, notes=notes)
+    targets = _targets(items)
+    PlanTemplateItem.objects.bulk_create(
+        PlanTemplateItem(template=template, kind=item.option.kind, needles=item.needles, **{item.option.kind: targets[item.option.key]})
+        for item in items
+    )
+    return template
+
+
+def template_save(*, by, name: str, plan: Plan) -> PlanTemplate:
+    """Saves a saved plan's items as a template."""
+    items = [
+        planning.Chosen(planning.option_for_item(item), item.needles)
+        for item in plan.items.select_related("point", "pattern", "adjunct")
+    ]
+    return template_create(by=by, name=name, items=items, retention=plan.retention_minutes, notes=plan.notes)
+
+
+def _targets(items: list[planning.Chosen]) -> dict[str, Point | NeedlingPattern | Adjunct]:
+    """The catalogue rows for the chosen options, keyed like Option.key (3 queries)."""
+    codes = {kind: {i.option.code for i in items if i.option.kind == kind} for kind in ItemKind.values}
+    found: dict[str, Point | NeedlingPattern | Adjunct] = {}
+    for kind, model in (("point", Point), ("pattern", NeedlingPattern), ("adjunct", Adjunct)):
+        for row in model.objects.filter(code__in=codes[kind]):
+            found[f"{kind}:{row.code}"] = row
+    return found
