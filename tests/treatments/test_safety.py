@@ -1,0 +1,193 @@
+"""Saving an unsafe plan is impossible, through the service and through the ORM's own save path."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, NotSupportedError, transaction
+
+from patients.intake import screening_record
+from staff.models import AuditEvent
+from tests.factories import ScreeningFactory, acupuncturist_user, intake_patient
+from tests.treatments.factories import saved_plan
+from treatments import planning
+from treatments.catalogue import load_options
+from treatments.models import Plan, PlanItem, PlanSettings, Point
+from treatments.services import plan_context, plan_save
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def acu():
+    return acupuncturist_user()
+
+
+def options() -> dict[str, planning.Option]:
+    return {option.code: option for option in load_options()}
+
+
+def pregnant_plan_row(patient, **overrides) -> Plan:
+    """A Plan row that passes every whole-plan rule for a pregnant patient (no items yet)."""
+    data = dict(
+        patient=patient, screening=patient.screenings.first(), created_by=acupuncturist_user(), retention_minutes=25,
+        total_needles=40, needles_min=40, needles_max=70, retention_min=20, retention_max=30,
+    )
+    return Plan.objects.create(**{**data, **overrides})
+
+
+def test_service_refuses_a_cautioned_point_for_a_pregnant_patient_and_saves_nothing(acu):
+    patient = intake_patient(concerns={"fine-lines": 7}, pregnant_or_trying=True)
+    proposal = plan_context(patient).suggest()
+    items = [*proposal.items[:-1], planning.Chosen(options()["LI4"], 2, "fine-lines", "added")]
+    with pytest.raises(ValidationError) as exc:
+        plan_save(by=acu, patient=patient, items=items, retention=proposal.retention)
+    assert "LI4 Hegu cannot be used: avoided in pregnancy" in " ".join(exc.value.messages)
+    assert not Plan.objects.exists()
+
+
+@pytest.mark.parametrize("code", ["LI4", "SP6", "BL60", "BL67", "GB21", "CV4", "CV6"])
+def test_orm_save_of_a_pregnancy_cautioned_item_raises(code):
+    patient = intake_patient(concerns={"fine-lines": 7}, pregnant_or_trying=True)
+    plan = pregnant_plan_row(patient)
+    point = Point.objects.get(code=code)
+    with pytest.raises(ValidationError, match="pregnancy"):
+        PlanItem(plan=plan, kind="point", point=point, needles=point.needles, reason="by hand", position=0).save()
+    with pytest.raises(ValidationError, match="pregnancy"):
+        PlanItem.objects.create(plan=plan, kind="point", point=point, needles=point.needles, reason="by hand", position=0)
+    assert not PlanItem.objects.exists()
+
+
+def test_orm_save_of_an_allowed_item_works_for_a_pregnant_patient():
+    patient = intake_patient(concerns={"fine-lines": 7}, pregnant_or_trying=True)
+    plan = pregnant_plan_row(patient)
+    PlanItem.objects.create(plan=plan, kind="point", point=Point.objects.get(code="GB14"), needles=2, reason="x", position=0)
+    assert plan.items.count() == 1
+
+
+def test_bulk_and_in_place_writes_that_would_skip_the_checks_are_refused():
+    patient = intake_patient(concerns={"fine-lines": 7}, pregnant_or_trying=True)
+    plan = pregnant_plan_row(patient)
+    li4 = Point.objects.get(code="LI4")
+    with pytest.raises(NotSupportedError):
+        PlanItem.objects.bulk_create([PlanItem(plan=plan, kind="point", point=li4, needles=2, reason="x", position=0)])
+    with pytest.raises(NotSupportedError):
+        Plan.objects.filter(pk=plan.pk).update(total_needles=90)
+    with pytest.raises(ValidationError, match="never changed"):
+        plan.save()
+
+
+def test_a_blocked_patient_gets_no_plan_even_through_the_orm(acu):
+    patient = intake_patient(concerns={"fine-lines": 7}, active_skin_infection=True)
+    with pytest.raises(ValidationError, match="Facial treatment is blocked"):
+        pregnant_plan_row(patient)
+    with pytest.raises(ValidationError, match="Facial treatment is blocked"):
+        plan_save(by=acu, patient=patient, items=[], retention=25)
+
+
+def test_a_plan_checked_against_an_old_screening_is_refused(acu):
+    patient = intake_patient(concerns={"fine-lines": 7})
+    old = patient.screenings.get()
+    ScreeningFactory(patient=patient, pregnant_or_trying=True)
+    with pytest.raises(ValidationError, match="newer screening"):
+        pregnant_plan_row(patient, screening=old)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"needles_max": 90}, "limits must be those of the rules"),
+        ({"needles_min": 10, "total_needles": 12}, "limits must be those of the rules"),
+        ({"retention_max": 60, "retention_minutes": 55}, "limits must be those of the rules"),
+    ],
+)
+def test_plan_rows_cannot_widen_their_limits(overrides, message):
+    patient = intake_patient(concerns={"fine-lines": 7})
+    with pytest.raises(ValidationError, match=message):
+        pregnant_plan_row(patient, **overrides)
+
+
+def test_database_refuses_totals_outside_the_stored_limits():
+    # Below save(): the database itself holds a plan's total and retention within its limits.
+    patient = intake_patient(concerns={"fine-lines": 7})
+    row = Plan(
+        patient=patient, screening=patient.screenings.get(), created_by=acupuncturist_user(), retention_minutes=25,
+        total_needles=75, needles_min=40, needles_max=70, retention_min=20, retention_max=30,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        super(Plan, row).save()  # the bare Model.save, as raw code would write the row
+
+
+@pytest.mark.parametrize(("total", "ok"), [(39, False), (40, True), (70, True), (71, False)])
+def test_needle_total_bounds_are_held_by_the_service(acu, total, ok):
+    patient = intake_patient(concerns={"fine-lines": 9, "wrinkles": 9, "sagging": 9})
+    opts = options()
+    bilateral = [o for o in opts.values() if o.kind == "point" and o.needles_max == 2 and not o.avoid_in_pregnancy]
+    items = [planning.Chosen(o, 2) for o in bilateral[: total // 2]]
+    remaining = total - 2 * len(items)
+    for code in ("forehead-lines", "neck-lines"):  # past the points, line patterns add needles
+        if remaining >= 2:
+            needles = min(10, remaining)
+            items.append(planning.Chosen(opts[code], needles))
+            remaining -= needles
+    if remaining:
+        items.append(planning.Chosen(opts["GV24"], 1))
+    assert sum(i.needles for i in items) == total
+    if ok:
+        assert plan_save(by=acu, patient=patient, items=items, retention=25).total_needles == total
+    else:
+        with pytest.raises(ValidationError, match=f"The plan has {total} needles; it must have 40–70"):
+            plan_save(by=acu, patient=patient, items=items, retention=25)
+
+
+@pytest.mark.parametrize(("retention", "ok"), [(19, False), (20, True), (30, True), (31, False)])
+def test_retention_bounds_are_held_by_the_service(acu, retention, ok):
+    patient = intake_patient(concerns={"fine-lines": 7})
+    proposal = plan_context(patient).suggest()
+    if ok:
+        plan_save(by=acu, patient=patient, items=proposal.items, retention=retention)
+    else:
+        with pytest.raises(ValidationError, match="Retention must be 20–30 minutes"):
+            plan_save(by=acu, patient=patient, items=proposal.items, retention=retention)
+
+
+def test_changed_clinic_settings_apply_to_new_plans(acu):
+    PlanSettings.objects.filter(pk=1).delete()
+    PlanSettings.objects.create(pk=1, needles_min=30, needles_max=50, reduced_needles_max=35, retention_min=15, retention_max=25)
+    patient = intake_patient(concerns={"fine-lines": 9, "wrinkles": 9})
+    proposal = plan_context(patient).suggest()
+    assert 30 <= proposal.total_needles <= 50 and 15 <= proposal.retention <= 25
+    plan = plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention)
+    assert (plan.needles_min, plan.needles_max, plan.retention_max) == (30, 50, 25)
+
+
+def test_plan_settings_constraints_refuse_an_impossible_range():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PlanSettings.objects.filter(pk=1).delete()
+        PlanSettings.objects.create(pk=1, needles_min=70, needles_max=40)
+
+
+def test_bleeding_risk_needs_acknowledgement(acu):
+    patient = intake_patient(concerns={"dullness": 7}, bleeding_risk=True)
+    proposal = plan_context(patient).suggest()
+    with pytest.raises(ValidationError, match="Acknowledge the risks"):
+        plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention)
+    plan = plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True)
+    assert "Bleeding" in plan.acknowledged[0]
+
+
+def test_plans_are_history_and_the_latest_is_current(acu):
+    patient = intake_patient(concerns={"fine-lines": 7})
+    first = saved_plan(patient, by=acu)
+    second = saved_plan(patient, by=acu, notes="second")
+    assert list(Plan.objects.filter(patient=patient)) == [second, first]
+    assert first.items.count() == second.items.count() > 0
+    assert AuditEvent.objects.filter(object_type="treatments.plan", action="create").count() == 2
+
+
+def test_becoming_pregnant_removes_the_cautioned_points_from_the_next_plan(acu):
+    patient = intake_patient(concerns={"fine-lines": 8, "dullness": 8})
+    before = saved_plan(patient, by=acu)
+    assert {"LI4", "SP6"} & {item.point.code for item in before.items.exclude(point=None).select_related("point")}
+    screening_record(by=acu, patient=patient, answers={"pregnant_or_trying": True})
+    after = saved_plan(patient, by=acu)
+    codes = {item.point.code for item in after.items.exclude(point=None).select_related("point")}
+    assert not codes & {"LI4", "SP6", "SP10", "BL60", "BL67", "GB21", "CV4", "CV6"}
