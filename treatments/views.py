@@ -131,6 +131,7 @@ def plan_new(request, patient_pk: int):
             "proposal": proposal,
             "form": form,
             "start_form": start_form,
+            "templates": list(templates),
             "template": template,
             "chart": face_chart(items=proposal.items, concern_names=ctx.concern_names),
         },
