@@ -40,7 +40,7 @@ class _Busy:
     room_id: int
 
 
-def _overlaps(a_start: dt.datetime, a_end: dt.datetime, b_start: dt.datetime, b_end: dt.datetime) -> bool:
+def overlaps(a_start: dt.datetime, a_end: dt.datetime, b_start: dt.datetime, b_end: dt.datetime) -> bool:
     # Half-open ranges: 10:00–11:00 and 11:00–12:00 do not overlap.
     return a_start < b_end and b_start < a_end
 
@@ -126,11 +126,11 @@ class Availability:
             return Problem(f"The clinic is closed on {day:%a %d %b %Y} ({closure.reason}).")
         if not any(start <= starts_at and ends_at <= end for start, end in self.periods(day)):
             return Problem(f"{self.practitioner} does not work then, or the clinic is not open.")
-        if any(_overlaps(starts_at, ends_at, off.starts_at, off.ends_at) for off in self.time_off):
+        if any(overlaps(starts_at, ends_at, off.starts_at, off.ends_at) for off in self.time_off):
             return Problem(f"{self.practitioner} has time off then.")
         taken_rooms = set()
         for busy in self.busy.get(day, []):
-            if not _overlaps(starts_at, ends_at, busy.starts_at, busy.ends_at):
+            if not overlaps(starts_at, ends_at, busy.starts_at, busy.ends_at):
                 continue
             if busy.practitioner_id == self.practitioner.pk:
                 return Problem(f"{self.practitioner} already has a visit then.", conflict=True)
@@ -148,7 +148,7 @@ class Availability:
 
     def free_room(self, *, starts_at: dt.datetime, ends_at: dt.datetime, prefer: int | None = None) -> int | None:
         day = to_local(starts_at, self.tz).date()
-        taken = {b.room_id for b in self.busy.get(day, []) if _overlaps(starts_at, ends_at, b.starts_at, b.ends_at)}
+        taken = {b.room_id for b in self.busy.get(day, []) if overlaps(starts_at, ends_at, b.starts_at, b.ends_at)}
         if prefer in self.room_ids and prefer not in taken:
             return prefer
         return next((room for room in self.room_ids if room not in taken), None)

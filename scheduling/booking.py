@@ -106,43 +106,50 @@ class SeriesProposal:
         return sum(1 for s in self.sessions if s.shifted)
 
 
-def _validate_series_request(*, sessions: int, cadence_days: int, first_day: dt.date, tz: ZoneInfo) -> None:
+def _validate_series_request(*, sessions: int, cadence_days: int, first_day: dt.date, now: dt.datetime) -> None:
     errors = {}
     if not Series.MIN_SESSIONS <= sessions <= Series.MAX_SESSIONS:
         errors["sessions"] = [f"A series has {Series.MIN_SESSIONS} to {Series.MAX_SESSIONS} sessions."]
     if cadence_days not in Series.Cadence.values:
         errors["cadence_days"] = ["Choose weekly or every other week."]
-    if first_day < dt.datetime.now(tz).date():
+    if first_day < now.date():
         errors["first_day"] = ["The first session cannot be in the past."]
     if errors:
         raise ValidationError(errors)
 
 
+def _search_days(target_day: dt.date, max_shift: int) -> list[dt.date]:
+    """The target day, then a day later, a day earlier, two days later, ..."""
+    days = [target_day]
+    for distance in range(1, max_shift + 1):
+        days += [target_day + dt.timedelta(days=distance), target_day - dt.timedelta(days=distance)]
+    return days
+
+
 def _nearest_slot(
     availability: Availability,
     *,
-    target_day: dt.date,
+    days: list[dt.date],
     preferred_time: dt.time,
     duration: dt.timedelta,
-    max_shift: int,
     earliest_day: dt.date | None,
     now: dt.datetime,
 ) -> tuple[dt.datetime, int] | None:
-    """The free start closest to ``preferred_time``: on the target day first, then a day later,
-    a day earlier, two days later, ... Among equally close times the earlier one wins."""
+    """On the first of ``days`` that has free time, the free start closest to
+    ``preferred_time`` (among equally close times the earlier one)."""
     preferred_minutes = preferred_time.hour * 60 + preferred_time.minute
-    for distance in range(max_shift + 1):
-        for day in sorted({target_day + dt.timedelta(days=distance), target_day - dt.timedelta(days=distance)}, reverse=True):
-            if earliest_day and day < earliest_day:
-                continue
-            slots = [s for s in availability.free_slots(day, duration) if s.starts_at > now]
-            if slots:
-                def closeness(slot):
-                    local = to_local(slot.starts_at, availability.tz)
-                    return abs(local.hour * 60 + local.minute - preferred_minutes), slot.starts_at
 
-                best = min(slots, key=closeness)
-                return best.starts_at, best.room_id
+    def closeness(slot):
+        local = to_local(slot.starts_at, availability.tz)
+        return abs(local.hour * 60 + local.minute - preferred_minutes), slot.starts_at
+
+    for day in days:
+        if (earliest_day and day < earliest_day) or not availability.first_day <= day <= availability.last_day:
+            continue
+        slots = [s for s in availability.free_slots(day, duration) if s.starts_at > now]
+        if slots:
+            best = min(slots, key=closeness)
+            return best.starts_at, best.room_id
     return None
 
 
@@ -158,11 +165,13 @@ def series_propose(
     first_appointment_type: AppointmentType | None = None,
     fold: int | None = None,
     tz: ZoneInfo | None = None,
+    now: dt.datetime | None = None,
 ) -> SeriesProposal:
     """Places every session of a series without writing anything; see ``SeriesProposal.sessions``
     for each one's time, room, and whether (and why) it was shifted from its cadence date."""
     tz = tz or clinic_zone()
-    _validate_series_request(sessions=sessions, cadence_days=cadence_days, first_day=first_day, tz=tz)
+    now = now or _now()
+    _validate_series_request(sessions=sessions, cadence_days=cadence_days, first_day=first_day, now=to_local(now, tz))
     try:
         # What the user typed must be a real, unambiguous time on the first day.
         local_datetime(first_day, preferred_time, tz=tz, fold=fold)
@@ -185,16 +194,18 @@ def series_propose(
     availability = Availability(
         practitioner=practitioner,
         first_day=first_day - dt.timedelta(days=max_shift),
-        last_day=last_target + dt.timedelta(days=max_shift),
+        # Room for sessions pushed past closures (each push is at most two cadences).
+        last_day=last_target + dt.timedelta(days=max_shift + 4 * cadence_days),
         patient_id=patient.pk,
         tz=tz,
     )
-    now = _now()
     previous_day: dt.date | None = None
+    # The cadence counts from here; a session pushed past a closure moves it (see below).
+    anchor_day, anchor_index = first_day, 0
     for index in range(sessions):
         kind = first_appointment_type if index == 0 and first_appointment_type else appointment_type
         # Local date arithmetic: the same wall-clock time every week, whatever the clocks do.
-        target_day = first_day + dt.timedelta(days=cadence_days * index)
+        target_day = anchor_day + dt.timedelta(days=cadence_days * (index - anchor_index))
         session = ProposedSession(sequence=index + 1, appointment_type=kind, target_day=target_day)
         proposal.sessions.append(session)
         earliest = previous_day + dt.timedelta(days=MIN_GAP_DAYS[cadence_days]) if previous_day else None
@@ -212,39 +223,46 @@ def series_propose(
                 session.room_id = availability.free_room(starts_at=target, ends_at=target + kind.duration)
             reason = problem.message if problem else ""
         if session.starts_at is None:
-            found = _nearest_slot(
-                availability,
-                target_day=target_day,
-                preferred_time=preferred_time,
-                duration=kind.duration,
-                max_shift=max_shift,
-                earliest_day=earliest,
-                now=now,
-            )
+            search = dict(preferred_time=preferred_time, duration=kind.duration, earliest_day=earliest, now=now)
+            found = _nearest_slot(availability, days=_search_days(target_day, max_shift), **search)
             if found:
                 session.starts_at, session.room_id = found
                 session.shifted = True
                 session.note = f"Not at {target_day:%a %d %b} {preferred_time:%H:%M}: {reason}"
             else:
+                # Nothing near the date (typically a holiday closure): take the first free day
+                # after it, and let the rest of the series keep its rhythm from there rather
+                # than crowding the sessions after the break.
+                later = [target_day + dt.timedelta(days=d) for d in range(max_shift + 1, 2 * cadence_days + 1)]
+                found = _nearest_slot(availability, days=later, **search)
+                if found is None:
+                    session.note = (
+                        f"No free time near {target_day:%a %d %b}: {reason} Try another time of day or practitioner."
+                    )
+                    continue
+                session.starts_at, session.room_id = found
+                session.shifted = True
+                anchor_day, anchor_index = to_local(session.starts_at, tz).date(), index
                 session.note = (
-                    f"No free time within {max_shift} days of {target_day:%a %d %b}: {reason} "
-                    "Try another time of day or practitioner."
+                    f"Pushed back from {target_day:%a %d %b}: {reason} The following sessions continue from here."
                 )
-                continue
         availability.hold(starts_at=session.starts_at, ends_at=session.ends_at, room_id=session.room_id)
         previous_day = to_local(session.starts_at, tz).date()
     return proposal
 
 
-def series_book(*, proposal: SeriesProposal, by) -> Series:
-    """Books all sessions of a proposal in one transaction, or none of them."""
+def series_book(*, proposal: SeriesProposal, by, now: dt.datetime | None = None) -> Series:
+    """Books all sessions of a proposal in one transaction, or none of them.
+
+    ``now`` (and the same argument of ``series_propose``) is only for recording history, such as
+    the demo clinic's past visits; bookings made by staff always count from the present."""
     if not proposal.sessions or not proposal.complete:
         raise BookingError("Some sessions have no time yet: change the proposal before booking.")
     if len(proposal.sessions) != proposal.sessions_planned:
         raise BookingError("The proposal does not have one time per session.")
     tz = clinic_zone()
     days = [to_local(s.starts_at, tz).date() for s in proposal.sessions]
-    now = _now()
+    now = now or _now()
     try:
         with transaction.atomic():
             availability = Availability(
@@ -487,10 +505,9 @@ def _book_make_up(*, visit: Visit, by, tz: ZoneInfo) -> Visit:
     )
     found = _nearest_slot(
         availability,
-        target_day=target_day,
+        days=_search_days(target_day, max_shift),
         preferred_time=series.preferred_time,
         duration=series.appointment_type.duration,
-        max_shift=max_shift,
         earliest_day=to_local(after, tz).date() + dt.timedelta(days=MIN_GAP_DAYS[series.cadence_days]),
         now=_now(),
     )

@@ -1,2 +1,18 @@
+from django.urls import path
+
+from scheduling import views
+
 app_name = "scheduling"
-urlpatterns: list = []
+urlpatterns = [
+    path("calendar/", views.calendar, name="calendar"),
+    path("series/new/", views.series_new, name="series_new"),
+    path("visits/new/", views.visit_new, name="visit_new"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("visits/<int:pk>/move/", views.visit_move, name="visit_move"),
+    path("visits/<int:pk>/cancel/", views.visit_cancel, name="visit_cancel"),
+    path("visits/<int:pk>/arrived/", views.visit_arrived, name="visit_arrived"),
+    path("visits/<int:pk>/no-show/", views.visit_no_show, name="visit_no_show"),
+    path("patients/<int:pk>/", views.patient_visits, name="patient"),
+    path("patients/<int:pk>/maintenance/", views.maintenance_interval, name="maintenance_interval"),
+    path("maintenance/", views.maintenance_list, name="maintenance"),
+]
