@@ -17,6 +17,10 @@ the latest is the current one). Whatever code writes a plan, the model layer re-
 * The queryset methods that would skip ``save()`` (``bulk_create``, ``update``,
   ``bulk_update``) are refused for plans and their items, so there is no ORM path around the
   checks; rows are never edited.
+* Below the ORM, database triggers (migration 0003, PostgreSQL and SQLite) hold the absolute
+  rules even against raw SQL: no pregnancy-cautioned or lower-abdominal point in a plan whose
+  screening says pregnant, and no plan at all against a screening that blocks facial treatment
+  or belongs to another patient.
 
 The rules themselves live in ``treatments.planning`` (one place; the suggestion, the service and
 these models all call the same functions).

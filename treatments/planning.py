@@ -134,6 +134,8 @@ def screening_facts(screening: Screening | None, *, today: dt.date, rules: Rules
         acknowledge.append("Severe migraines.")
 
     cautions = []
+    if screening.pregnant_or_trying:
+        cautions.append("Pregnant or trying to conceive: pregnancy-cautioned and lower-abdominal points are never used.")
     if screening.fainting_history:
         cautions.append("Needle fear or fainting history: treat lying down; fewer needles for the first session; PC6 included.")
     if screening.implanted_device:
@@ -198,9 +200,9 @@ def exclusion_reason(option: Option, facts: Facts) -> str | None:
     if option.kind == "adjunct" and facts.bleeding_risk and option.avoid_with_bleeding_risk:
         return "bleeding risk: suction bruises"
     if option.face_area and option.face_area in facts.filler_areas:
-        return f"Botox/filler in the {FaceArea(option.face_area).label.lower()} area within the wait period"
+        return f"Botox/filler within the wait period ({FaceArea(option.face_area).label.lower()})"
     if option.face_area and option.face_area in facts.procedure_areas:
-        return f"laser, peel or surgery in the {FaceArea(option.face_area).label.lower()} area within the wait period"
+        return f"laser, peel or surgery within the wait period ({FaceArea(option.face_area).label.lower()})"
     if option.kind == "pattern" and facts.keloid:
         return "keloid tendency: no local (intradermal) needling"
     return None

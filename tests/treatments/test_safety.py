@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, NotSupportedError, transaction
+from django.db import IntegrityError, NotSupportedError, connection, transaction
 
 from patients.intake import screening_record
 from staff.models import AuditEvent
@@ -191,3 +191,44 @@ def test_becoming_pregnant_removes_the_cautioned_points_from_the_next_plan(acu):
     after = saved_plan(patient, by=acu)
     codes = {item.point.code for item in after.items.exclude(point=None).select_related("point")}
     assert not codes & {"LI4", "SP6", "SP10", "BL60", "BL67", "GB21", "CV4", "CV6"}
+
+
+def test_the_database_refuses_a_pregnancy_cautioned_item_even_from_raw_sql():
+    # Below the ORM: the trigger of migration 0003 holds the rule on PostgreSQL and SQLite.
+    patient = intake_patient(concerns={"fine-lines": 7}, pregnant_or_trying=True)
+    plan = pregnant_plan_row(patient)
+    insert = (
+        "INSERT INTO treatments_planitem (plan_id, kind, point_id, needles, reason, position) "
+        "VALUES (%s, 'point', %s, 2, 'raw', 0)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(insert, [plan.pk, Point.objects.get(code="GB14").pk])  # allowed
+        for code in ("LI4", "CV4"):
+            with pytest.raises(IntegrityError, match="never used in pregnancy"), transaction.atomic():
+                cursor.execute(insert, [plan.pk, Point.objects.get(code=code).pk])
+    assert list(plan.items.values_list("point__code", flat=True)) == ["GB14"]
+
+
+def test_the_database_refuses_a_plan_for_a_blocked_screening_even_from_raw_sql():
+    patient = intake_patient(concerns={"fine-lines": 7}, active_skin_infection=True)
+    other = intake_patient(concerns={"fine-lines": 7})
+    user = acupuncturist_user()
+    insert = (
+        "INSERT INTO treatments_plan (patient_id, screening_id, created_at, created_by_id, retention_minutes, "
+        "total_needles, needles_min, needles_max, retention_min, retention_max, acknowledged, cautions, notes) "
+        "VALUES (%s, %s, CURRENT_TIMESTAMP, %s, 25, 40, 40, 70, 20, 30, '[]', '[]', '')"
+    )
+    with connection.cursor() as cursor:
+        for plan_patient, screening in ((patient, patient.screenings.get()), (other, patient.screenings.get())):
+            with pytest.raises(IntegrityError, match="blocks facial treatment"), transaction.atomic():
+                cursor.execute(insert, [plan_patient.pk, screening.pk, user.pk])
+    assert not Plan.objects.exists()
+
+
+def test_the_database_refuses_moving_a_plan_onto_a_pregnant_screening():
+    patient = intake_patient(concerns={"fine-lines": 8, "dullness": 8})
+    plan = saved_plan(patient, by=acupuncturist_user())
+    assert plan.items.filter(point__avoid_in_pregnancy=True).exists()
+    pregnant = ScreeningFactory(patient=patient, pregnant_or_trying=True)
+    with connection.cursor() as cursor, pytest.raises(IntegrityError, match="rules out a point"), transaction.atomic():
+        cursor.execute("UPDATE treatments_plan SET screening_id = %s WHERE id = %s", [pregnant.pk, plan.pk])
