@@ -113,7 +113,7 @@ def series_new(request):
         try:
             series = booking.series_book(proposal=_proposal_from_post(form, request.POST), by=request.user)
         except SlotTaken as exc:
-            messages.error(request, f"{exc.messages[0]} Here is a fresh proposal.")
+            messages.error(request, f"{exc.messages[0]} Nothing was booked; here is a fresh proposal.")
         except ValidationError as exc:
             _attach(exc, form)
             return _render_series(request, form, status=400)
