@@ -12,8 +12,9 @@ How a suggestion is built:
 3. Score each remaining point, line pattern and adjunct: the sum over the patient's concerns of
    severity × weight. The concern contributing most is the one the item "serves".
 4. Aim for a needle total between the limits, higher for more severe concerns, and take the best
-   scored items (ties broken by catalogue order) while they fit; fill up to the minimum with
-   the remaining safe points if needed.
+   scored items (ties broken by catalogue order) while they fit; if that is below the minimum,
+   add needles along the chosen lines, then safe support points (same face areas first, then
+   distal points, then the rest of the face).
 """
 
 from __future__ import annotations
@@ -249,6 +250,13 @@ def plan_problems(*, items: list[Chosen], retention: int, facts: Facts, rules: R
     return problems
 
 
+def conflicts(*, items: list[Chosen], facts: Facts) -> list[str]:
+    """What a saved plan breaks under a newer screening (the plan must be redone before treating)."""
+    return blocked_reasons(facts) + [
+        f"{item.option.label}: {why}" for item in items if (why := exclusion_reason(item.option, facts))
+    ]
+
+
 # --- Suggestion -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Exclusion:
@@ -371,12 +379,23 @@ def suggest_plan(
             extra = min(item.option.needles_max - item.needles, limits.needles_min - total)
             items[index] = Chosen(item.option, item.needles + extra, item.concern, item.reason)
             total += extra
-    for option in allowed:
+    # Support points go first where the plan already works (same face area), then distal
+    # points, then the rest of the face: a puffiness plan is not filled up with forehead points.
+    areas = {item.option.face_area for item in items if item.option.face_area}
+    support = sorted(
+        (o for o in allowed if o.kind == "point" and o.key not in taken),
+        key=lambda o: (0 if o.face_area in areas else 1 if not o.on_face else 2, o.order, o.key),
+    )
+    for option in support:
         if total >= limits.needles_min:
             break
-        if option.key in taken or option.kind != "point" or total + option.needles_max > limits.needles_max:
+        if total + option.needles_max > limits.needles_max:
             continue
-        items.append(Chosen(option, option.needles_max, None, "General support (to reach the minimum needle count)."))
+        if option.face_area in areas:
+            reason = f"Local support ({FaceArea(option.face_area).label.lower()}), to reach the minimum needle count."
+        else:
+            reason = "General support, to reach the minimum needle count."
+        items.append(Chosen(option, option.needles_max, None, reason))
         taken.add(option.key)
         total += option.needles_max
 

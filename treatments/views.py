@@ -55,9 +55,7 @@ def _render_plan(request, patient: Patient, plan: Plan):
     if latest_screening and latest_screening.pk != plan.screening_id:
         rules = planning.rules_from_settings(PlanSettings.load())
         facts = planning.screening_facts(latest_screening, today=timezone.localdate(), rules=rules)
-        conflicts = planning.blocked_reasons(facts) + [
-            f"{c.option.label}: {why}" for c in chosen if (why := planning.exclusion_reason(c.option, facts))
-        ]
+        conflicts = planning.conflicts(items=chosen, facts=facts)
     audit_record(user=request.user, action="view", obj=plan, patient_id=patient.pk, summary="plan")
     colours = concern_colours(names)
     return render(

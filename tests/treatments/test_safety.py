@@ -232,3 +232,50 @@ def test_the_database_refuses_moving_a_plan_onto_a_pregnant_screening():
     pregnant = ScreeningFactory(patient=patient, pregnant_or_trying=True)
     with connection.cursor() as cursor, pytest.raises(IntegrityError, match="rules out a point"), transaction.atomic():
         cursor.execute("UPDATE treatments_plan SET screening_id = %s WHERE id = %s", [pregnant.pk, plan.pk])
+
+
+def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
+    """The suggestion, the service and the model checks agree: whatever the screening, a
+    suggested plan that is not blocked saves, and its rows hold nothing the rules exclude."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from patients.models import FaceArea
+    from treatments.planning import exclusion_reason, screening_facts
+
+    acu = acupuncturist_user()
+    today = timezone.localdate()
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        severities=st.dictionaries(
+            st.sampled_from(["fine-lines", "wrinkles", "puffiness", "dark-circles", "discoloration", "dullness", "sagging"]),
+            st.integers(1, 10), min_size=1,
+        ),
+        answers=st.fixed_dictionaries(
+            {
+                "pregnant_or_trying": st.booleans(), "bleeding_risk": st.booleans(), "keloid_scarring": st.booleans(),
+                "fainting_history": st.booleans(), "severe_migraines": st.booleans(),
+                "filler_botox_on": st.one_of(st.none(), st.integers(0, 20).map(lambda d: today - dt.timedelta(days=d))),
+            }
+        ),
+        areas=st.lists(st.sampled_from(FaceArea.values), unique=True, min_size=1, max_size=2),
+    )
+    def check(severities, answers, areas):
+        if answers["filler_botox_on"]:
+            answers["filler_botox_areas"] = areas
+        patient = intake_patient(concerns=severities, **answers)
+        proposal = plan_context(patient).suggest()
+        if proposal.blocked:
+            return
+        plan = plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True)
+        rules = planning.rules_from_settings(PlanSettings.load())
+        facts = screening_facts(plan.screening, today=today, rules=rules)
+        for item in plan.items.select_related("point", "pattern", "adjunct"):
+            assert exclusion_reason(planning.option_for_item(item), facts) is None
+        assert plan.needles_min <= plan.total_needles <= plan.needles_max
+
+    check()
