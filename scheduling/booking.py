@@ -200,7 +200,7 @@ def series_propose(
         tz=tz,
     )
     previous_day: dt.date | None = None
-    # The cadence counts from here; a session pushed past a closure moves it (see below).
+    # The cadence counts from here; a session pushed past a closure moves it on (see below).
     anchor_day, anchor_index = first_day, 0
     for index in range(sessions):
         kind = first_appointment_type if index == 0 and first_appointment_type else appointment_type
@@ -242,9 +242,13 @@ def series_propose(
                     continue
                 session.starts_at, session.room_id = found
                 session.shifted = True
-                anchor_day, anchor_index = to_local(session.starts_at, tz).date(), index
+                # The next session goes back to the series' weekday, a sensible gap later.
+                anchor_day = to_local(session.starts_at, tz).date() + dt.timedelta(days=MIN_GAP_DAYS[cadence_days])
+                anchor_day += dt.timedelta(days=(first_day.weekday() - anchor_day.weekday()) % 7)
+                anchor_index = index + 1
                 session.note = (
-                    f"Pushed back from {target_day:%a %d %b}: {reason} The following sessions continue from here."
+                    f"Pushed back from {target_day:%a %d %b}: {reason} "
+                    f"The following sessions continue from {anchor_day:%a %d %b}."
                 )
         availability.hold(starts_at=session.starts_at, ends_at=session.ends_at, room_id=session.room_id)
         previous_day = to_local(session.starts_at, tz).date()

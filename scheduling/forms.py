@@ -20,6 +20,10 @@ FOLD_CHOICES = [
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None):
+        # <input type="date"> only understands ISO dates, whatever the locale.
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
 
 class TimeInput(forms.TimeInput):
     input_type = "time"

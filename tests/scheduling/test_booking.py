@@ -90,14 +90,14 @@ def test_series_keeps_sessions_apart_when_shifting(clinic, lin, patient):
     assert (to_local(second.starts_at).date() - dt.date(2026, 3, 3)).days >= 4
 
 
-def test_series_pushed_past_a_closure_keeps_its_rhythm_from_there(clinic, lin, patient):
+def test_series_pushed_past_a_closure_returns_to_its_weekday_after_it(clinic, lin, patient):
     Closure.objects.create(first_day=dt.date(2026, 3, 15), last_day=dt.date(2026, 3, 22), reason="Easter holiday")
 
     proposal = propose(patient, lin, clinic)
 
     assert [to_local(s.starts_at).strftime("%a %d %b %H:%M") for s in proposal.sessions] == [
-        "Tue 03 Mar 10:00", "Tue 10 Mar 10:00", "Mon 23 Mar 10:00", "Mon 30 Mar 10:00", "Mon 06 Apr 10:00",
-        "Mon 13 Apr 10:00",
+        "Tue 03 Mar 10:00", "Tue 10 Mar 10:00", "Mon 23 Mar 10:00", "Tue 31 Mar 10:00", "Tue 07 Apr 10:00",
+        "Tue 14 Apr 10:00",
     ]
     assert "Pushed back" in proposal.sessions[2].note and "Easter holiday" in proposal.sessions[2].note
     assert [s.shifted for s in proposal.sessions] == [False, False, True, False, False, False]
