@@ -315,20 +315,19 @@ def suggest_plan(
     proposal.blocked = blocked_reasons(facts)
     if proposal.blocked:
         return proposal
-    severities = {code: s for code, s in severities.items() if s > 0 and code in concern_names}
-    if not severities:
-        proposal.blocked = ["None of the patient's concerns has a severity above 0: there is nothing to treat."]
-        return proposal
-
-    options = sorted(options, key=lambda o: (o.order, o.key))
-    concern_order = {code: i for i, code in enumerate(concern_names)}
+    # Exclusions first, so that even a plan that cannot be suggested shows what is ruled out.
     allowed = []
-    for option in options:
+    for option in sorted(options, key=lambda o: (o.order, o.key)):
         why = exclusion_reason(option, facts)
         if why:
             proposal.exclusions.append(Exclusion(option, why))
         else:
             allowed.append(option)
+    severities = {code: s for code, s in severities.items() if s > 0 and code in concern_names}
+    if not severities:
+        proposal.blocked = ["None of the patient's concerns has a severity above 0: there is nothing to treat."]
+        return proposal
+    concern_order = {code: i for i, code in enumerate(concern_names)}
 
     # Intensity 0–1 from the most severe concerns: it sets where in the ranges the plan sits.
     top = sorted(severities.values(), reverse=True)[:INTENSITY_CONCERNS]
@@ -359,8 +358,12 @@ def suggest_plan(
         if option.key in taken:
             continue
         if option.kind == "adjunct":
-            if severities[concern] >= ADJUNCT_MIN_SEVERITY:
-                items.append(Chosen(option, 0, concern, f"Suits {concern_names[concern].lower()} ({severities[concern]}/10)."))
+            # Suggested for the concern it suits best among those severe enough to need it.
+            suited = [(severities.get(code, 0) * weight, code) for code, weight in option.weights
+                      if severities.get(code, 0) >= ADJUNCT_MIN_SEVERITY]
+            if suited:
+                code = max(suited, key=lambda entry: (entry[0], -concern_order[entry[1]]))[1]
+                items.append(Chosen(option, 0, code, f"Suits {concern_names[code].lower()} ({severities[code]}/10)."))
                 taken.add(option.key)
             continue
         needles = _pattern_needles(option, severities[concern]) if option.kind == "pattern" else option.needles_max
@@ -370,8 +373,8 @@ def suggest_plan(
         taken.add(option.key)
         total += needles
 
-    # Too few needles (few concerns, many exclusions): first deepen the line patterns, then add
-    # the remaining safe points, in catalogue order, as general support.
+    # Too few needles (few concerns, many exclusions): first more needles along the chosen
+    # lines, then support points.
     for index, item in enumerate(items):
         if total >= limits.needles_min:
             break

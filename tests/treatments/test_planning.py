@@ -229,3 +229,14 @@ def test_a_plan_is_blocked_only_for_a_reason_the_screening_gives():
             assert proposal.blocked[0].startswith("Only ")
 
     check()
+
+
+def test_a_blocked_suggestion_still_lists_what_the_screening_rules_out():
+    proposal = suggest({"dullness": 0}, pregnant_or_trying=True)
+    assert proposal.blocked
+    assert "LI4" in {e.option.code for e in proposal.exclusions}
+
+
+def test_adjuncts_are_only_suggested_for_a_concern_severe_enough():
+    assert not {"gua-sha", "cupping"} & codes(suggest({"puffiness": 3, "dullness": 3}).items)
+    assert "gua-sha" in codes(suggest({"puffiness": 3, "dullness": 5}).items)

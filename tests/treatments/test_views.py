@@ -185,3 +185,16 @@ def test_patient_page_plan_section_is_one_query(front_desk_client, acupuncturist
     with CaptureQueriesContext(connection) as ctx:
         front_desk_client.get(url)
     assert sum("treatments_plan" in q["sql"] for q in ctx.captured_queries) == 1
+
+
+def test_an_earlier_plan_is_marked_as_not_current(acupuncturist_client, acupuncturist, patient, plan):
+    saved_plan(patient, by=acupuncturist)
+    page = acupuncturist_client.get(reverse("treatments:plan_detail", args=[plan.pk])).content.decode()
+    assert "Earlier plan (not current)" in page
+    assert page.count("<li>") >= 2  # the history lists both plans
+
+
+def test_patient_without_a_plan_is_offered_the_suggestion(acupuncturist_client, patient):
+    page = acupuncturist_client.get(reverse("treatments:patient_plan", args=[patient.pk])).content.decode()
+    assert "has no treatment plan yet" in page
+    assert reverse("treatments:plan_new", args=[patient.pk]) in page
