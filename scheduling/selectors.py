@@ -97,6 +97,8 @@ def calendar_grid(*, days: list[dt.date], practitioner: Practitioner | None = No
             closure = availability.closure_on(day)
             if closure:
                 grid.closed[day] = closure.reason
+            elif day.weekday() not in availability.opening:
+                grid.closed[day] = f"not open on {day:%A}s"
     else:
         hours = {row.weekday: row for row in opening}
         closures = list(Closure.objects.filter(first_day__lte=last_day, last_day__gte=first_day))
@@ -104,6 +106,8 @@ def calendar_grid(*, days: list[dt.date], practitioner: Practitioner | None = No
             closure = next((c for c in closures if c.first_day <= day <= c.last_day), None)
             if closure:
                 grid.closed[day] = closure.reason
+            elif day.weekday() not in hours:
+                grid.closed[day] = f"not open on {day:%A}s"
 
         def is_free(start):
             day = to_local(start, tz).date()

@@ -10,9 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients.models import Patient
@@ -249,11 +247,7 @@ def _status_change(request, pk: int, action, done: str) -> HttpResponse:
         messages.error(request, exc.messages[0])
         return _render_visit(request, visit, status=400)
     messages.success(request, done)
-    # The calendar's buttons send the user back to the calendar they came from.
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(back)
-    return redirect(reverse("scheduling:visit", args=[pk]))
+    return redirect("scheduling:visit", pk=pk)
 
 
 @require("scheduling.change_visit")

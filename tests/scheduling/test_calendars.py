@@ -1,0 +1,68 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from scheduling.booking import visit_book
+from scheduling.models import Closure
+from scheduling.selectors import calendar_grid
+from tests.factories import PatientFactory
+from tests.scheduling.factories import at
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+def test_a_visit_is_a_block_spanning_its_duration_and_its_time_is_not_free(clinic, lin, patient):
+    visit_book(patient=patient, practitioner=lin, appointment_type=clinic.consultation,
+               starts_at=at("2026-03-03", "10:00"), by=None)
+
+    grid = calendar_grid(days=[dt.date(2026, 3, 3)], practitioner=lin)
+
+    [block] = grid.blocks
+    assert grid.times[block.row - 2] == dt.time(10) and block.span == 6  # 90 minutes of 15
+    free_times = {cell.starts_at.strftime("%H:%M") for cell in grid.free}
+    assert {"09:45", "11:30"} <= free_times
+    assert not free_times & {"10:00", "10:15", "11:15"}
+
+
+def test_a_room_calendar_shows_every_practitioner_in_that_room(clinic, lin, sara):
+    room = clinic.rooms[0]
+    for who, time in ((lin, "10:00"), (sara, "11:00")):
+        visit_book(patient=PatientFactory(), practitioner=who, appointment_type=clinic.treatment,
+                   starts_at=at("2026-03-03", time), by=None, room_id=room.pk)
+
+    grid = calendar_grid(days=[dt.date(2026, 3, 3)], room=room)
+
+    assert {b.visit.practitioner for b in grid.blocks} == {lin, sara}
+    assert "12:00" in {cell.starts_at.strftime("%H:%M") for cell in grid.free}
+
+
+def test_closed_days_are_marked_and_have_no_free_time(clinic, lin):
+    Closure.objects.create(first_day=dt.date(2026, 3, 4), last_day=dt.date(2026, 3, 4), reason="Staff training")
+
+    grid = calendar_grid(days=[dt.date(2026, 3, 3), dt.date(2026, 3, 4)], practitioner=lin)
+
+    assert grid.closed == {dt.date(2026, 3, 4): "Staff training"}
+    assert {cell.starts_at.date() for cell in grid.free} == {dt.date(2026, 3, 3)}
+
+
+def test_the_calendar_page_links_free_time_to_booking_and_visits_to_their_page(front_desk_client, clinic, lin, patient):
+    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-03", "10:00"), by=None)
+
+    response = front_desk_client.get(reverse("scheduling:calendar"), {"practitioner": lin.pk, "date": "2026-03-03"})
+
+    html = response.content.decode()
+    assert f'href="{reverse("scheduling:visit", args=[visit.pk])}"' in html
+    assert f"{reverse('scheduling:visit_new')}?start=2026-03-03T11%3A00%3A00%2B00%3A00&practitioner={lin.pk}" in html
+    assert 'aria-label="Book Tue 03 Mar 11:00"' in html
+
+
+def test_on_the_spring_forward_day_visits_sit_at_their_local_time(clinic, lin, patient, frozen):
+    frozen.move_to(at("2026-03-28", "08:00"))
+    visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+               starts_at=at("2026-03-29", "10:00"), by=None)
+
+    grid = calendar_grid(days=[dt.date(2026, 3, 29)], practitioner=lin)
+
+    assert grid.times[grid.blocks[0].row - 2] == dt.time(10)
