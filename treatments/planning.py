@@ -317,7 +317,7 @@ def suggest_plan(
         return proposal
     # Exclusions first, so that even a plan that cannot be suggested shows what is ruled out.
     allowed = []
-    for option in sorted(options, key=lambda o: (o.order, o.key)):
+    for option in sorted(options, key=_display_key):
         why = exclusion_reason(option, facts)
         if why:
             proposal.exclusions.append(Exclusion(option, why))
@@ -427,9 +427,13 @@ def _reason(option: Option, concern: str, severities: dict[str, int], names: dic
     return f"{names[concern]} ({severities[concern]}/10){also}."
 
 
+def _display_key(option: Option) -> tuple:
+    """Points, then line patterns, then adjuncts, each in catalogue order."""
+    return ({"point": 0, "pattern": 1, "adjunct": 2}[option.kind], option.order, option.key)
+
+
 def _in_display_order(items: list[Chosen]) -> list[Chosen]:
-    kinds = {"point": 0, "pattern": 1, "adjunct": 2}
-    return sorted(items, key=lambda item: (kinds[item.option.kind], item.option.order, item.option.key))
+    return sorted(items, key=lambda item: _display_key(item.option))
 
 
 def from_template(
