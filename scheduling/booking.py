@@ -41,7 +41,9 @@ class SlotTaken(BookingError):
 
 
 def _is_overlap(exc: Exception) -> bool:
-    return getattr(exc.__cause__, "pgcode", None) in _OVERLAP_CODES
+    cause = exc.__cause__
+    # psycopg2 calls the SQLSTATE "pgcode", psycopg 3 "sqlstate".
+    return (getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)) in _OVERLAP_CODES
 
 
 def _raise_taken(exc: Exception) -> None:

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_front_desk_books_a_fortnightly_series_sees_it_on_the_calendar_and_moves_a_visit(live_server, page, login):
     Clinic()
-    lin = practitioner(display_name="Lin Zhao")
+    practitioner(display_name="Lin Zhao")
     patient = PatientFactory(first_name="Isla", last_name="Browning")
     desk = front_desk_user(username="desk")
     first_day = timezone.localdate() + dt.timedelta(days=7)
