@@ -276,7 +276,9 @@ def calendar(request):
     practitioners = list(Practitioner.objects.filter(active=True))
     rooms = list(Room.objects.filter(active=True))
     room = data.get("room")
-    practitioner = None if room else (data.get("practitioner") or (practitioners[0] if practitioners else None))
+    # Without a choice, practitioners see their own calendar and everyone else the first one.
+    own = next((p for p in practitioners if p.user_id == request.user.pk), None)
+    practitioner = None if room else (data.get("practitioner") or own or (practitioners[0] if practitioners else None))
     view = data.get("view") or CalendarForm.DAY
     day = data.get("date") or today()
     if view == CalendarForm.WEEK:

@@ -66,3 +66,9 @@ def test_on_the_spring_forward_day_visits_sit_at_their_local_time(clinic, lin, p
     grid = calendar_grid(days=[dt.date(2026, 3, 29)], practitioner=lin)
 
     assert grid.times[grid.blocks[0].row - 2] == dt.time(10)
+
+
+def test_a_practitioner_sees_their_own_calendar_first(client, clinic, lin, sara):
+    client.force_login(sara.user)
+    response = client.get(reverse("scheduling:calendar"))
+    assert response.context["practitioner"] == sara
