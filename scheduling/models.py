@@ -7,6 +7,11 @@ times, so 09:00 stays 09:00 across a clock change.
 Overlapping active visits for one practitioner, room or patient are refused by the database:
 PostgreSQL exclusion constraints added in migration 0002 (see there), and on SQLite a check made
 inside the same serialized write transaction (``scheduling.booking``).
+
+Reminders (issue 6) can hang off ``Visit`` (upcoming visit), ``Series`` (sessions still unbooked:
+``sessions_planned`` minus its live visits) and ``MaintenanceSchedule`` (``due_on``); every change
+to those rows goes through a function in ``scheduling.booking``, inside one ``transaction.atomic``
+block, which is where the matching reminder rows are to be updated.
 """
 
 import datetime as dt
