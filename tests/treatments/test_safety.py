@@ -279,3 +279,42 @@ def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
         assert plan.needles_min <= plan.total_needles <= plan.needles_max
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("answers", "target", "message"),
+    [
+        ({"filler_botox_areas": ["forehead"]}, ("point", "GB14"), "Botox/filler within the wait period (forehead)"),
+        ({"cosmetic_procedure_areas": ["cheek"]}, ("pattern", "nasolabial-folds"), "laser, peel or surgery"),
+        ({"keloid_scarring": True}, ("pattern", "forehead-lines"), "keloid"),
+        ({"bleeding_risk": True}, ("adjunct", "cupping"), "suction bruises"),
+    ],
+)
+def test_orm_save_refuses_each_screening_exclusion(answers, target, message):
+    import re
+
+    from django.utils import timezone
+
+    from treatments.models import Adjunct, NeedlingPattern
+
+    today = timezone.localdate()
+    if "filler_botox_areas" in answers:
+        answers["filler_botox_on"] = today
+    if "cosmetic_procedure_areas" in answers:
+        answers["cosmetic_procedure_on"] = today
+    patient = intake_patient(concerns={"fine-lines": 7}, **answers)
+    screening = patient.screenings.get()
+    facts = planning.screening_facts(screening, today=today, rules=planning.Rules())
+    limits = planning.limits_for(facts, planning.Rules())
+    plan = Plan.objects.create(
+        patient=patient, screening=screening, created_by=acupuncturist_user(), retention_minutes=25, total_needles=40,
+        needles_min=limits.needles_min, needles_max=limits.needles_max, retention_min=20, retention_max=30,
+        acknowledged=list(facts.acknowledgements),
+    )
+    kind, code = target
+    model = {"point": Point, "pattern": NeedlingPattern, "adjunct": Adjunct}[kind]
+    needles = {"point": 2, "pattern": 4, "adjunct": 0}[kind]
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        PlanItem.objects.create(
+            plan=plan, kind=kind, needles=needles, reason="by hand", position=0, **{kind: model.objects.get(code=code)}
+        )
