@@ -21,6 +21,21 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    # Serialized rollback restores the data-migration rows (catalogues) after a transactional
+    # test from a copy Django keeps on the connection object. Connections are per thread *and*
+    # per asyncio context, and Playwright's sync API runs tests in a context of its own, where
+    # that attribute would be missing and nothing restored. Keep the copy on the class instead.
+    from django.db import connections
+
+    for alias in connections:
+        conn = connections[alias]
+        if hasattr(conn, "_test_serialized_contents"):
+            type(conn)._test_serialized_contents = conn._test_serialized_contents
+    return django_db_setup
+
+
 @pytest.fixture
 def needs_postgres(db):
     if connection.vendor != "postgresql":
