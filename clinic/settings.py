@@ -181,8 +181,12 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Periodic tasks are declared by each app in its tasks module (see clinic/celery.py).
-CELERY_BEAT_SCHEDULE: dict = {}
+# A static schedule: beat only says "look for due reminders"; each reminder's due time lives in
+# its database row (scheduling.reminders), never in a Celery eta/countdown.
+CELERY_BEAT_SCHEDULE: dict = {
+    # A sweep not started within the minute is dropped: the next one does the same work.
+    "dispatch-reminders": {"task": "scheduling.dispatch_reminders", "schedule": 60.0, "options": {"expires": 50}},
+}
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

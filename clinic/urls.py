@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("patients.urls")),
     path("scheduling/", include("scheduling.urls")),
+    # Reminder e-mail links: no login, the signed token is the key.
+    path("r/", include("scheduling.link_urls")),
     path("treatments/", include("treatments.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,10 @@ No double booking: each function checks the time inside ``transaction.atomic``. 
 settings open every transaction with BEGIN IMMEDIATE, so check and insert are serialized with
 any other writer. On PostgreSQL two transactions can both pass the check; the exclusion
 constraints (migration 0002) then refuse the second insert, which we turn into ``SlotTaken``.
+
+Reminders follow every change in the same transaction (``scheduling.reminders``): a booked visit
+gets its reminder row, a moved one a new row in place of the old, a cancelled one none; booking
+maintenance cancels the maintenance reminders, a new due date makes new ones.
 """
 
 import datetime as dt
@@ -25,6 +29,7 @@ from scheduling.clock import (
     to_local,
 )
 from scheduling.models import AppointmentType, ClinicSettings, MaintenanceSchedule, Practitioner, Series, Visit
+from scheduling.reminders import maintenance_reminders_refresh, series_reminder_refresh, visit_reminders_replace
 from staff.audit import audit_record
 
 # PostgreSQL error codes: exclusion_violation, and deadlock_detected (two bookings waiting on
@@ -299,7 +304,7 @@ def series_book(*, proposal: SeriesProposal, by, now: dt.datetime | None = None)
                 preferred_time=proposal.preferred_time,
                 created_by=by,
             )
-            Visit.objects.bulk_create(
+            visits = Visit.objects.bulk_create(
                 Visit(
                     patient=proposal.patient,
                     practitioner=proposal.practitioner,
@@ -314,6 +319,9 @@ def series_book(*, proposal: SeriesProposal, by, now: dt.datetime | None = None)
                 )
                 for session in proposal.sessions
             )
+            # Counted from the real present even when ``now`` records history (the demo's past
+            # sessions get no reminder).
+            visit_reminders_replace(visits=visits, note="")
             audit_record(
                 user=by, action="create", obj=series, patient_id=proposal.patient.pk,
                 summary=f"Booked a series of {proposal.sessions_planned} sessions",
@@ -353,6 +361,9 @@ def visit_book(
                 ends_at=ends_at,
                 created_by=by,
             )
+            visit_reminders_replace(visits=[visit], note="")
+            if appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
+                maintenance_reminders_refresh(patient_id=patient.pk)
             audit_record(user=by, action="create", obj=visit, patient_id=patient.pk, summary=f"Booked {appointment_type.name}")
     except (IntegrityError, OperationalError) as exc:
         if _is_overlap(exc):
@@ -394,7 +405,10 @@ def visit_move(*, visit: Visit, starts_at: dt.datetime, by, room_id: int | None 
             old = visit.starts_at
             visit.room_id = room_id or availability.free_room(starts_at=starts_at, ends_at=ends_at, prefer=visit.room_id)
             visit.starts_at, visit.ends_at = starts_at, ends_at
-            visit.save(update_fields=["starts_at", "ends_at", "room", "updated_at"])
+            # A confirmation was for the old time.
+            visit.confirmed_at = None
+            visit.save(update_fields=["starts_at", "ends_at", "room", "confirmed_at", "updated_at"])
+            visit_reminders_replace(visits=[visit], note="The visit was moved.")
             audit_record(
                 user=by, action="change", obj=visit, patient_id=visit.patient_id,
                 summary=f"Moved from {to_local(old):%d %b %Y %H:%M} to {to_local(starts_at):%d %b %Y %H:%M}",
@@ -456,7 +470,9 @@ def visit_move_following(*, visit: Visit, starts_at: dt.datetime, by) -> list[Vi
             for other, new_start in moves:
                 other.ends_at = new_start + (other.ends_at - other.starts_at)
                 other.starts_at = new_start
-                other.save(update_fields=["starts_at", "ends_at", "room", "updated_at"])
+                other.confirmed_at = None
+                other.save(update_fields=["starts_at", "ends_at", "room", "confirmed_at", "updated_at"])
+            visit_reminders_replace(visits=[v for v, _ in moves], note="The visit was moved.")
             audit_record(
                 user=by, action="change", obj=visit, patient_id=visit.patient_id,
                 summary=f"Moved {len(moves)} visits of the series from {old_local:%d %b %Y %H:%M} on",
@@ -486,6 +502,7 @@ def visit_cancel(*, visit: Visit, reason: str, by, make_up: bool = False) -> Vis
             visit.save(update_fields=["status", "cancel_reason", "status_changed_at", "updated_at"])
             audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary=f"Cancelled: {reason}")
             extra = _book_make_up(visit=visit, by=by, tz=tz) if make_up else None
+            _reminders_after_visit_ends(visit, extra=extra)
     except (IntegrityError, OperationalError) as exc:
         if _is_overlap(exc):
             _raise_taken(exc)
@@ -539,6 +556,17 @@ def _book_make_up(*, visit: Visit, by, tz: ZoneInfo) -> Visit:
     return make_up
 
 
+def _reminders_after_visit_ends(visit: Visit, *, extra: Visit | None = None) -> None:
+    """A visit that will not happen (cancelled, missed): its reminder goes, a make-up gets one,
+    its series may now have sessions to book, and a lost maintenance visit brings back the
+    maintenance reminders."""
+    visit_reminders_replace(visits=[visit, extra] if extra else [visit], note=f"The visit is {visit.get_status_display().lower()}.")
+    if visit.series_id:
+        series_reminder_refresh(series=visit.series)
+    if visit.appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
+        maintenance_reminders_refresh(patient_id=visit.patient_id)
+
+
 def visit_mark_arrived(*, visit: Visit, by) -> Visit:
     with transaction.atomic():
         visit = _locked(visit)
@@ -547,6 +575,7 @@ def visit_mark_arrived(*, visit: Visit, by) -> Visit:
             raise BookingError("A patient can only arrive on the day of the visit.")
         visit.status, visit.status_changed_at = Visit.Status.ARRIVED, _now()
         visit.save(update_fields=["status", "status_changed_at", "updated_at"])
+        visit_reminders_replace(visits=[visit], note="The patient has arrived.")
         audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary="Arrived")
     return visit
 
@@ -559,6 +588,7 @@ def visit_mark_no_show(*, visit: Visit, by) -> Visit:
             raise BookingError("The visit has not started yet: a patient can only miss it once it has begun.")
         visit.status, visit.status_changed_at = Visit.Status.NO_SHOW, _now()
         visit.save(update_fields=["status", "status_changed_at", "updated_at"])
+        _reminders_after_visit_ends(visit)
         audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary="No-show")
     return visit
 
@@ -575,6 +605,7 @@ def visit_complete(*, visit: Visit, by) -> Visit:
             raise BookingError("A visit cannot be completed before it has started.")
         visit.status, visit.status_changed_at = Visit.Status.COMPLETED, now
         visit.save(update_fields=["status", "status_changed_at", "updated_at"])
+        visit_reminders_replace(visits=[visit], note="The visit is completed.")
         day = to_local(visit.starts_at).date()
         series = visit.series
         if series is not None:
@@ -583,6 +614,7 @@ def visit_complete(*, visit: Visit, by) -> Visit:
             if not series.visits.filter(status__in=Visit.OPEN).exists():
                 series.status, series.completed_on = Series.Status.COMPLETED, day
                 series.save(update_fields=["status", "completed_on"])
+                series_reminder_refresh(series=series)
                 _maintenance_from(patient_id=visit.patient_id, day=day)
         if visit.appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
             _maintenance_from(patient_id=visit.patient_id, day=day)
@@ -596,9 +628,11 @@ def _maintenance_from(*, patient_id: int, day: dt.date) -> MaintenanceSchedule:
     weeks = (schedule and schedule.interval_weeks) or ClinicSettings.load().maintenance_weeks
     due = day + dt.timedelta(weeks=weeks)
     if schedule is None:
-        return MaintenanceSchedule.objects.create(patient_id=patient_id, since=day, due_on=due)
-    schedule.since, schedule.due_on = day, due
-    schedule.save(update_fields=["since", "due_on", "updated_at"])
+        schedule = MaintenanceSchedule.objects.create(patient_id=patient_id, since=day, due_on=due)
+    else:
+        schedule.since, schedule.due_on = day, due
+        schedule.save(update_fields=["since", "due_on", "updated_at"])
+    maintenance_reminders_refresh(patient_id=patient_id)
     return schedule
 
 
@@ -613,5 +647,18 @@ def maintenance_set_interval(*, patient: Patient, weeks: int | None, by) -> Main
         schedule.interval_weeks = weeks
         schedule.due_on = schedule.since + dt.timedelta(weeks=weeks or ClinicSettings.load().maintenance_weeks)
         schedule.save(update_fields=["interval_weeks", "due_on", "updated_at"])
+        maintenance_reminders_refresh(patient_id=patient.pk)
         audit_record(user=by, action="change", obj=schedule, patient_id=patient.pk, summary=f"Maintenance every {weeks or 'default'} weeks")
     return schedule
+
+
+def visit_confirm(*, visit: Visit) -> Visit:
+    """The patient confirmed the visit through the link in their reminder e-mail."""
+    with transaction.atomic():
+        visit = _locked(visit)
+        _require_status(visit, (Visit.Status.BOOKED,), "confirmed")
+        visit.confirmed_at = _now()
+        visit.save(update_fields=["confirmed_at", "updated_at"])
+        audit_record(user=None, action="change", obj=visit, patient_id=visit.patient_id,
+                     summary="Confirmed by the patient (e-mail link)")
+    return visit
