@@ -77,12 +77,32 @@ def _close_db(**kwargs):
 
 
 @contextlib.contextmanager
+def broker_at(url: str):
+    """Points the Celery app (publishing and in-process workers) at another broker for a while."""
+    def reset():
+        # The connection and producer pools are looked up again, for the new URL (kombu keeps
+        # one pool per broker URL, so the old ones stay usable for when we switch back).
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    old = app.conf.broker_url
+    app.conf.broker_url = url
+    reset()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = old
+        reset()
+
+
+@contextlib.contextmanager
 def worker_in_thread(**kwargs):
     """A real Celery worker consuming from Redis in a thread of this process (shares the test
     database and settings, including the mail folder)."""
+    kwargs.setdefault("pool", "solo")
     task_postrun.connect(_close_db)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, **kwargs) as worker:
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=30, **kwargs) as worker:
             yield worker
     finally:
         task_postrun.disconnect(_close_db)
@@ -160,6 +180,9 @@ class WorkerProcess:
 
 @pytest.fixture
 def worker_processes(broker, mail_dir, transactional_db):
+    if connection.vendor != "postgresql":
+        # A worker process cannot see SQLite's in-memory test database.
+        skip_or_fail("needs PostgreSQL (set DATABASE_URL)")
     started: list[WorkerProcess] = []
 
     def make(name: str, **kwargs) -> WorkerProcess:

@@ -5,15 +5,27 @@ test_worker_processes.py.
 """
 
 import datetime as dt
+import shutil
+import socket
+import subprocess
+import threading
+import time
 
 import pytest
+import redis
+from django.db import connection
+from django.utils import timezone
 
-from scheduling import reminders
-from scheduling.booking import visit_move
+from patients.models import Patient
+from scheduling import reminders, tasks
+from scheduling.booking import visit_book, visit_move
+from scheduling.clock import to_local
 from scheduling.models import Reminder
-from tests.reminders.conftest import emails, settle
+from tests.conftest import skip_or_fail
+from tests.factories import PatientFactory
+from tests.reminders.conftest import broker_at, emails, settle, worker_in_thread
 from tests.reminders.factories import book_visit
-from tests.scheduling.factories import at
+from tests.scheduling.factories import appointment_type, at
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -54,3 +66,159 @@ def test_a_moved_visit_never_gets_its_old_reminder(frozen, clinic, lin, worker, 
     assert emails(mail_dir) == [new.message_id]
     old.refresh_from_db()
     assert (old.state, old.sent_at) == ("cancelled", None)
+
+
+def test_two_dispatchers_and_redelivered_tasks_send_each_reminder_once(frozen, clinic, lin, broker, mail_dir):
+    visits = [book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", f"{hour:02d}:00")) for hour in range(9, 19)]
+    frozen.move_to(at("2026-03-04", "20:00"))  # all ten are due
+
+    # Two beats sweep at the same moment, each with its own database connection.
+    barrier, queued = threading.Barrier(2), []
+
+    def beat():
+        barrier.wait()
+        queued.append(reminders.reminders_dispatch())
+        connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = sorted(Reminder.objects.values_list("pk", flat=True))
+    assert sorted(queued[0] + queued[1]) == ids  # each row taken by one sweep only
+    # And the broker delivers every task twice more (a lost ack, a restored message).
+    for pk in ids * 2:
+        tasks.send_reminder.delay(pk)
+
+    with worker_in_thread(pool="threads", concurrency=4):
+        settle()
+    sent = emails(mail_dir)
+    assert len(sent) == 10
+    assert sorted(sent) == sorted(Reminder.objects.values_list("message_id", flat=True))
+    assert set(Reminder.objects.values_list("state", "attempts")) == {("sent", 1)}
+    assert [v.pk for v in visits] == list(Reminder.objects.order_by("visit_id").values_list("visit_id", flat=True))
+
+
+def _redis_server(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            return server
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    server.kill()
+    raise AssertionError("redis-server did not start")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_visit_booked_while_redis_is_down_gets_its_reminder_once_redis_is_back(frozen, clinic, lin, broker, mail_dir):
+    if not shutil.which("redis-server"):
+        skip_or_fail("needs redis-server to start a private Redis")
+    port = _free_port()
+    server = _redis_server(port)
+    try:
+        with broker_at(f"redis://127.0.0.1:{port}/0"):
+            server.terminate()
+            server.wait()
+            # Within 48 hours, so its reminder is due at once.
+            visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-03", "10:00"))
+            reminder = Reminder.objects.get(visit=visit)
+            assert reminders.reminders_dispatch() == [reminder.pk]  # tried, but the broker is down
+            reminder.refresh_from_db()
+            assert reminder.state == "pending"
+
+            server = _redis_server(port)
+            frozen.shift(60)
+            assert reminders.reminders_dispatch() == [reminder.pk]
+            with worker_in_thread():
+                settle()
+    finally:
+        server.kill()
+        server.wait()
+    assert emails(mail_dir) == [reminder.message_id]
+
+
+def test_stepping_through_the_repeated_hour_sends_every_reminder_once(frozen, clinic, lin, worker, mail_dir):
+    # Clocks go back at 02:00 BST on Sunday 25 October 2026: 01:00–01:59 happens twice. Reminders
+    # 33 hours before 15-minute visits on Monday morning fall due every quarter of that hour, both times.
+    clinic.settings.visit_reminder_hours = 33
+    clinic.settings.save()
+    quarter = appointment_type(minutes=15, name="Short")
+    frozen.move_to(at("2026-10-20", "09:00"))
+    starts = [dt.datetime(2026, 10, 26, 9, 0, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=15 * i) for i in range(8)]
+    for start in starts:
+        visit_book(patient=PatientFactory(), practitioner=lin, appointment_type=quarter, starts_at=start, by=None)
+
+    minute = dt.datetime(2026, 10, 24, 23, 50, tzinfo=dt.timezone.utc)
+    while minute <= dt.datetime(2026, 10, 25, 2, 10, tzinfo=dt.timezone.utc):
+        sweep(frozen, minute)
+        minute += dt.timedelta(minutes=1)
+
+    sent = Reminder.objects.order_by("due_at")
+    assert len(emails(mail_dir)) == 8
+    assert sorted(emails(mail_dir)) == sorted(r.message_id for r in sent)
+    assert [f"{to_local(r.sent_at):%H:%M %Z}" for r in sent] == [
+        "01:00 BST", "01:15 BST", "01:30 BST", "01:45 BST", "01:00 GMT", "01:15 GMT", "01:30 GMT", "01:45 GMT",
+    ]
+    assert all(r.sent_at == r.due_at and r.attempts == 1 for r in sent)
+
+
+def test_a_mail_server_failing_twice_then_working_gives_one_email(frozen, clinic, lin, worker, mail_dir, monkeypatch):
+    monkeypatch.setenv("REMINDER_TEST_MAIL_FAILURES", "2")
+    visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", "10:00"))
+    due = at("2026-03-03", "10:00")
+
+    sweep(frozen, due)
+    reminder = Reminder.objects.get(visit=visit)
+    assert (reminder.state, reminder.attempts, reminder.next_attempt_at) == ("pending", 1, due + dt.timedelta(minutes=1))
+    assert "SMTPServerDisconnected" in reminder.last_error
+    sweep(frozen, due + dt.timedelta(minutes=1))  # fails again; the next try waits 2 minutes
+    sweep(frozen, due + dt.timedelta(minutes=2))  # too early: nothing happens
+    reminder.refresh_from_db()
+    assert (reminder.state, reminder.attempts, reminder.next_attempt_at) == ("pending", 2, due + dt.timedelta(minutes=3))
+    sweep(frozen, due + dt.timedelta(minutes=3))
+    sweep(frozen, due + dt.timedelta(minutes=10))
+
+    reminder.refresh_from_db()
+    assert (reminder.state, reminder.attempts) == ("sent", 3)
+    assert emails(mail_dir) == [reminder.message_id]
+
+
+def test_patients_without_consent_or_who_opted_out_get_no_email(frozen, clinic, lin, worker, mail_dir):
+    never = PatientFactory(reminder_consent=False, reminder_consent_changed_at=None)
+    withdrew, stopped = PatientFactory(), PatientFactory()
+    for hour, patient in ((9, never), (11, withdrew), (13, stopped)):
+        book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", f"{hour:02d}:00"), patient=patient)
+    # Withdrawn at the front desk after booking (patients/ knows nothing of reminders: the
+    # sender checks consent when it sends) ...
+    Patient.objects.filter(pk=withdrew.pk).update(reminder_consent=False, reminder_consent_changed_at=timezone.now())
+    # ... and through the "stop e-mails" link, which cancels the waiting reminders at once.
+    assert reminders.reminders_stop(patient=stopped) == 1
+
+    sweep(frozen, at("2026-03-04", "20:00"))
+    assert emails(mail_dir) == []
+    assert sorted(Reminder.objects.values_list("state", flat=True)) == ["cancelled"] * 3
+    assert sorted(Reminder.objects.values_list("note", flat=True)) == [
+        "The patient asked to stop reminder e-mails.",
+        "The patient has not agreed to reminder e-mails.",
+        "The patient has not agreed to reminder e-mails.",
+    ]
+
+
+def test_the_beat_task_dispatches_through_the_broker(frozen, clinic, lin, worker, mail_dir):
+    visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-03", "10:00"))
+    tasks.dispatch_reminders.delay()
+    time.sleep(0.2)
+    settle()
+    assert emails(mail_dir) == [Reminder.objects.get(visit=visit).message_id]
