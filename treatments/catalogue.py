@@ -3,8 +3,8 @@
 from collections import defaultdict
 
 from patients.models import Concern
-from treatments.models import Adjunct, ConcernTarget, NeedlingPattern, Point
-from treatments.planning import Option
+from treatments.models import Adjunct, ConcernTarget, ItemKind, NeedlingPattern, Point
+from treatments.planning import Chosen, Option
 
 
 def option_from_point(point: Point, weights: tuple = ()) -> Option:
@@ -80,3 +80,13 @@ def load_options() -> list[Option]:
 def concern_names() -> dict[str, str]:
     """Active concerns in display order, code → name (1 query)."""
     return dict(Concern.objects.filter(active=True).values_list("code", "name"))
+
+
+def catalogue_rows(items: list[Chosen]) -> dict[str, Point | NeedlingPattern | Adjunct]:
+    """The catalogue rows for the chosen options, keyed like Option.key (3 queries)."""
+    codes = {kind: {i.option.code for i in items if i.option.kind == kind} for kind in ItemKind.values}
+    found: dict[str, Point | NeedlingPattern | Adjunct] = {}
+    for kind, model in (("point", Point), ("pattern", NeedlingPattern), ("adjunct", Adjunct)):
+        for row in model.objects.filter(code__in=codes[kind]):
+            found[f"{kind}:{row.code}"] = row
+    return found

@@ -22,6 +22,13 @@ the latest is the current one). Whatever code writes a plan, the model layer re-
   screening says pregnant, and no plan at all against a screening that blocks facial treatment
   or belongs to another patient.
 
+Session records (what was actually done at a visit) are held the same way: written once by
+``treatments.sessions.session_record_save``; ``SessionRecord.save()`` and ``SessionItem.save()``
+re-check the plan's rules against the screening confirmed at the visit (exclusions, needle counts,
+the needle and retention maxima); bulk and in-place writes are refused; and the triggers of
+migration 0005 refuse a pregnancy-cautioned point, or a record against a blocking screening, below
+the ORM.
+
 The rules themselves live in ``treatments.planning`` (one place; the suggestion, the service and
 these models all call the same functions).
 """
@@ -225,12 +232,13 @@ class ConcernTarget(models.Model):
 
 # --- Plans ----------------------------------------------------------------------------------------
 class WriteOnceQuerySet(models.QuerySet):
-    """Plans are history and every row goes through ``save()``'s checks: no bulk or in-place writes."""
+    """Plans and session records are history and every row goes through ``save()``'s checks: no
+    bulk or in-place writes."""
 
     def _refuse(self, *args, **kwargs):
         raise NotSupportedError(
-            f"{self.model._meta.verbose_name} rows are written one by one through treatments.services.plan_save "
-            "and never changed; save a new plan instead."
+            f"{self.model._meta.verbose_name} rows are written one by one through the treatments services "
+            "(plan_save, session_record_save) and never changed."
         )
 
     bulk_create = bulk_update = update = update_or_create = _refuse
@@ -406,3 +414,208 @@ class PlanTemplateItem(models.Model):
     @property
     def target_code(self) -> str:
         return self.target.code
+
+
+# --- Session records --------------------------------------------------------------------------------
+class SessionRecord(models.Model):
+    """What the acupuncturist did at one visit, and how the patient rated their concerns then.
+
+    Saving it completes the visit (``treatments.sessions.session_record_save``). Never edited:
+    it is the clinical record of the day.
+    """
+
+    visit = models.OneToOneField("scheduling.Visit", on_delete=models.PROTECT, related_name="+")
+    # Copied from the visit so outcome pages can select by patient and series without joins.
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    series = models.ForeignKey("scheduling.Series", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The plan the session followed (the current one when it was recorded).
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    # The screening the acupuncturist confirmed (or recorded) at the visit: the patient's latest.
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    total_needles = models.PositiveSmallIntegerField()
+    retention_minutes = models.PositiveSmallIntegerField()
+    # The maxima the rules gave for the screening (as on plans): the database holds the record
+    # inside them, SessionRecord.save() holds them to the rules.
+    needles_max = models.PositiveSmallIntegerField()
+    retention_max = models.PositiveSmallIntegerField()
+    notes = models.TextField(blank=True)
+
+    objects = WriteOnceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        indexes = [
+            models.Index(fields=["patient", "-recorded_at"], name="session_patient_recent_idx"),
+            models.Index(fields=["series", "recorded_at"], name="session_series_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_needles__lte=models.F("needles_max")), name="session_needles_within_max"),
+            models.CheckConstraint(
+                condition=Q(retention_minutes__gte=1) & Q(retention_minutes__lte=models.F("retention_max")),
+                name="session_retention_within_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session of {self.patient} on {self.recorded_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        from treatments.planning import check_session_row
+
+        if not self._state.adding:
+            raise ValidationError("A session record is never changed once saved.")
+        problems = check_session_row(self)
+        if problems:
+            raise ValidationError(problems)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Session records are kept and cannot be deleted.")
+
+
+class SessionItem(models.Model):
+    """A point, line of local needles or adjunct actually used in a session."""
+
+    record = models.ForeignKey(SessionRecord, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    point = models.ForeignKey(Point, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pattern = models.ForeignKey(NeedlingPattern, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    adjunct = models.ForeignKey(Adjunct, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    needles = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField()
+
+    objects = WriteOnceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=_one_target_matching_kind(), name="sessionitem_one_target_matching_kind"),
+            models.UniqueConstraint(fields=["record", "point"], name="sessionitem_point_once"),
+            models.UniqueConstraint(fields=["record", "pattern"], name="sessionitem_pattern_once"),
+            models.UniqueConstraint(fields=["record", "adjunct"], name="sessionitem_adjunct_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} ({self.needles})"
+
+    @property
+    def target(self) -> Point | NeedlingPattern | Adjunct:
+        return self.point or self.pattern or self.adjunct
+
+    def save(self, *args, **kwargs) -> None:
+        from treatments.planning import check_session_item
+
+        if not self._state.adding:
+            raise ValidationError("A session record is never changed once saved.")
+        problems = check_session_item(self)
+        if problems:
+            raise ValidationError(problems)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Session records are kept and cannot be changed.")
+
+
+class ReactionKind(models.TextChoices):
+    BRUISING = "bruising", "Bruising"
+    BLEEDING = "bleeding", "Bleeding"
+    FAINTING = "fainting", "Fainting or near-fainting"
+    DIZZINESS = "dizziness", "Dizziness"
+    HEADACHE = "headache", "Headache"
+    PAIN = "pain", "Pain at a needle site"
+    SWELLING = "swelling", "Redness or swelling"
+    NAUSEA = "nausea", "Nausea"
+    OTHER = "other", "Other"
+
+
+class ReactionSeverity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class Reaction(models.Model):
+    """A reaction or adverse event during or after the session, with its severity."""
+
+    Kind = ReactionKind
+    Severity = ReactionSeverity
+
+    record = models.ForeignKey(SessionRecord, on_delete=models.PROTECT, related_name="reactions")
+    kind = models.CharField(max_length=20, choices=ReactionKind.choices)
+    severity = models.CharField(max_length=10, choices=ReactionSeverity.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "reaction or adverse event"
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ReactionKind.values), name="reaction_kind_known"),
+            models.CheckConstraint(condition=Q(severity__in=ReactionSeverity.values), name="reaction_severity_known"),
+            # "Other" says nothing by itself.
+            models.CheckConstraint(condition=~Q(kind="other") | ~Q(note=""), name="reaction_other_described"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_severity_display().lower()})"
+
+
+class ConcernRating(models.Model):
+    """The patient's own rating of one of their concerns at a session (0 = gone, 10 = worst), on
+    the same scale as the severity they gave at intake, so the change can be shown."""
+
+    record = models.ForeignKey(SessionRecord, on_delete=models.PROTECT, related_name="ratings")
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="+")
+    rating = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["concern__display_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "concern"], name="rating_concern_once"),
+            models.CheckConstraint(condition=Q(rating__gte=0) & Q(rating__lte=10), name="rating_0_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.concern}: {self.rating}/10"
+
+
+class PhotoView(models.TextChoices):
+    FRONT = "front", "Front"
+    LEFT = "left", "Left side"
+    RIGHT = "right", "Right side"
+
+
+class SessionPhoto(models.Model):
+    """A photo taken at a session (with the patient's photo consent). The file lives under
+    ``settings.PRIVATE_MEDIA_ROOT`` and is only ever streamed by a permission-checked view."""
+
+    View = PhotoView
+
+    record = models.ForeignKey(SessionRecord, on_delete=models.PROTECT, related_name="photos")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    view = models.CharField(max_length=10, choices=PhotoView.choices)
+    # Path relative to PRIVATE_MEDIA_ROOT, chosen by the app (never by the uploader).
+    file_name = models.CharField(max_length=200, unique=True)
+    image_format = models.CharField(max_length=10)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["patient", "view", "uploaded_at"], name="photo_patient_view_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "view"], name="photo_one_per_view"),
+            models.CheckConstraint(condition=Q(view__in=PhotoView.values), name="photo_view_known"),
+            models.CheckConstraint(condition=Q(image_format__in=["JPEG", "PNG", "WEBP"]), name="photo_format_allowed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_view_display()} photo of {self.patient} ({self.uploaded_at:%Y-%m-%d})"
+
+    @property
+    def content_type(self) -> str:
+        return f"image/{self.image_format.lower()}"

@@ -225,11 +225,27 @@ def plan_problems(*, items: list[Chosen], retention: int, facts: Facts, rules: R
     if problems:
         return problems
     limits = limits_for(facts, rules)
+    problems += _item_problems(items, facts, where="the plan")
+    total = sum(item.needles for item in items)
+    if not limits.needles_min <= total <= limits.needles_max:
+        why = " (bleeding risk or fainting history: fewer needles)" if limits.needles_max < rules.needles_max else ""
+        problems.append(f"The plan has {total} needles; it must have {limits.needles_min}–{limits.needles_max}{why}.")
+    if not limits.retention_min <= retention <= limits.retention_max:
+        problems.append(f"Retention must be {limits.retention_min}–{limits.retention_max} minutes, not {retention}.")
+    if facts.acknowledgements and not acknowledged:
+        problems.append("Acknowledge the risks listed before saving the plan.")
+    return problems
+
+
+def _item_problems(items: list[Chosen], facts: Facts, *, where: str) -> list[str]:
+    """The per-item rules, shared by plans and session records: no item twice, nothing the
+    screening excludes, each item's needle count fitting it."""
+    problems = []
     seen = set()
     for item in items:
         option = item.option
         if option.key in seen:
-            problems.append(f"{option.label} is in the plan twice.")
+            problems.append(f"{option.label} is in {where} twice.")
         seen.add(option.key)
         why = exclusion_reason(option, facts)
         if why:
@@ -239,14 +255,29 @@ def plan_problems(*, items: list[Chosen], retention: int, facts: Facts, rules: R
                 problems.append(f"{option.label}: {option.needles_min}–{option.needles_max} needles, not {item.needles}.")
             else:
                 problems.append(f"{option.label}: {option.needles_max} needle(s), not {item.needles}.")
+    return problems
+
+
+def session_problems(*, items: list[Chosen], retention: int, facts: Facts, rules: Rules) -> list[str]:
+    """Every rule a session record breaks (empty when it may be saved).
+
+    The plan's exclusions, needle counts and maxima apply unchanged. Its minimums (40 needles,
+    20 minutes) are treatment targets, not safety: a session stopped early because the patient
+    felt faint is recorded as it happened.
+    """
+    problems = list(blocked_reasons(facts))
+    if problems:
+        return problems
+    if not items:
+        return ["Record what was done: at least one point, line of local needles or adjunct."]
+    limits = limits_for(facts, rules)
+    problems += _item_problems(items, facts, where="the session")
     total = sum(item.needles for item in items)
-    if not limits.needles_min <= total <= limits.needles_max:
+    if total > limits.needles_max:
         why = " (bleeding risk or fainting history: fewer needles)" if limits.needles_max < rules.needles_max else ""
-        problems.append(f"The plan has {total} needles; it must have {limits.needles_min}–{limits.needles_max}{why}.")
-    if not limits.retention_min <= retention <= limits.retention_max:
-        problems.append(f"Retention must be {limits.retention_min}–{limits.retention_max} minutes, not {retention}.")
-    if facts.acknowledgements and not acknowledged:
-        problems.append("Acknowledge the risks listed before saving the plan.")
+        problems.append(f"The session has {total} needles; at most {limits.needles_max} are allowed{why}.")
+    if not 1 <= retention <= limits.retention_max:
+        problems.append(f"Retention must be 1–{limits.retention_max} minutes, not {retention}.")
     return problems
 
 
@@ -538,4 +569,60 @@ def check_plan_item(item) -> list[str]:
     so_far = PlanItem.objects.filter(plan=plan).aggregate(total=Sum("needles"))["total"] or 0
     if so_far + item.needles > plan.total_needles:
         problems.append(f"The items would come to more than the plan's {plan.total_needles} needles.")
+    return problems
+
+
+def _latest_screening_pk(patient_id: int) -> int | None:
+    return (
+        Screening.objects.filter(patient_id=patient_id).order_by("-answered_at", "-id").values_list("pk", flat=True).first()
+    )
+
+
+def check_session_row(record) -> list[str]:
+    """The whole-record rules for a SessionRecord row about to be inserted (see treatments.models)."""
+    from django.utils import timezone
+
+    from treatments.models import PlanSettings
+
+    visit = record.visit
+    problems = []
+    if visit.patient_id != record.patient_id or visit.series_id != record.series_id:
+        problems.append("The record must be for the visit's patient and series.")
+    if record.plan.patient_id != record.patient_id:
+        problems.append("The plan belongs to another patient.")
+    if record.screening.patient_id != record.patient_id:
+        problems.append("The screening belongs to another patient.")
+    elif record.screening_id != _latest_screening_pk(record.patient_id):
+        problems.append("The patient has a newer screening: the session must be checked against it.")
+    if problems:
+        return problems
+    rules = rules_from_settings(PlanSettings.load())
+    facts = screening_facts(record.screening, today=timezone.localdate(record.recorded_at), rules=rules)
+    problems = blocked_reasons(facts)
+    limits = limits_for(facts, rules)
+    if (record.needles_max, record.retention_max) != (limits.needles_max, limits.retention_max):
+        problems.append(
+            f"The record's limits must be those of the rules for this screening: at most {limits.needles_max} "
+            f"needles and {limits.retention_max} minutes."
+        )
+    return problems
+
+
+def check_session_item(item) -> list[str]:
+    """The rules for one item about to be added to a saved session record (see treatments.models)."""
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from treatments.models import PlanSettings, SessionItem
+
+    record = item.record
+    rules = rules_from_settings(PlanSettings.load())
+    facts = screening_facts(record.screening, today=timezone.localdate(record.recorded_at), rules=rules)
+    option = option_for_item(item)
+    problems = [f"{option.label} cannot be used: {why}." for why in filter(None, [exclusion_reason(option, facts)])]
+    if not option.needles_min <= item.needles <= option.needles_max:
+        problems.append(f"{option.label}: {item.needles} needles is outside {option.needles_min}–{option.needles_max}.")
+    so_far = SessionItem.objects.filter(record=record).aggregate(total=Sum("needles"))["total"] or 0
+    if so_far + item.needles > record.total_needles:
+        problems.append(f"The items would come to more than the record's {record.total_needles} needles.")
     return problems

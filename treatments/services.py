@@ -9,18 +9,8 @@ from django.utils import timezone
 from patients.models import Concern, Patient, Screening
 from staff.audit import audit_record
 from treatments import planning
-from treatments.catalogue import concern_names, load_options
-from treatments.models import (
-    Adjunct,
-    ItemKind,
-    NeedlingPattern,
-    Plan,
-    PlanItem,
-    PlanSettings,
-    PlanTemplate,
-    PlanTemplateItem,
-    Point,
-)
+from treatments.catalogue import catalogue_rows, concern_names, load_options
+from treatments.models import Plan, PlanItem, PlanSettings, PlanTemplate, PlanTemplateItem
 
 
 @dataclass
@@ -110,7 +100,7 @@ def plan_save(
         notes=notes,
         started_from=started_from,
     )
-    targets = _targets(items)
+    targets = catalogue_rows(items)
     concerns = {c.code: c for c in Concern.objects.filter(code__in={i.concern for i in items if i.concern})}
     for position, item in enumerate(items):
         PlanItem(
@@ -136,7 +126,7 @@ def template_create(*, by, name: str, items: list[planning.Chosen], retention: i
     if PlanTemplate.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": "A template with this name exists already."})
     template = PlanTemplate.objects.create(name=name, created_by=by, retention_minutes=retention, notes=notes)
-    targets = _targets(items)
+    targets = catalogue_rows(items)
     PlanTemplateItem.objects.bulk_create(
         PlanTemplateItem(template=template, kind=item.option.kind, needles=item.needles, **{item.option.kind: targets[item.option.key]})
         for item in items
@@ -151,13 +141,3 @@ def template_save(*, by, name: str, plan: Plan) -> PlanTemplate:
         for item in plan.items.select_related("point", "pattern", "adjunct")
     ]
     return template_create(by=by, name=name, items=items, retention=plan.retention_minutes, notes=plan.notes)
-
-
-def _targets(items: list[planning.Chosen]) -> dict[str, Point | NeedlingPattern | Adjunct]:
-    """The catalogue rows for the chosen options, keyed like Option.key (3 queries)."""
-    codes = {kind: {i.option.code for i in items if i.option.kind == kind} for kind in ItemKind.values}
-    found: dict[str, Point | NeedlingPattern | Adjunct] = {}
-    for kind, model in (("point", Point), ("pattern", NeedlingPattern), ("adjunct", Adjunct)):
-        for row in model.objects.filter(code__in=codes[kind]):
-            found[f"{kind}:{row.code}"] = row
-    return found

@@ -35,3 +35,34 @@ def saved_plan(patient, *, by, **overrides) -> Plan:
 
 def codes(items) -> set[str]:
     return {item.option.code for item in items}
+
+
+# --- Sessions -------------------------------------------------------------------------------------
+def book_treatment_series(patient, *, user, clinic, sessions: int = 6, first_day: str = "2026-03-02", time: str = "10:00"):
+    """A weekly series for the patient with the acupuncturist ``user`` as its practitioner."""
+    from scheduling.models import Practitioner
+    from tests.scheduling.factories import book_series, practitioner
+
+    who = Practitioner.objects.filter(user=user).first() or practitioner(user=user, display_name="Lin Zhao")
+    return book_series(patient=patient, practitioner=who, clinic=clinic, first_day=first_day, time=time, sessions=sessions)
+
+
+def ratings_for(patient, drop: int = 1) -> dict[str, int]:
+    """A rating for each of the patient's concerns, ``drop`` below their intake severity."""
+    return {code: max(0, severity - drop) for code, severity in patient.concerns.values_list("concern__code", "severity")}
+
+
+def record_session(visit, *, by, ratings: dict[str, int] | None = None, items=None, retention: int | None = None, **kwargs):
+    """Records the visit's session as prefilled, the way the record page would save it."""
+    from treatments.sessions import session_record_save, session_start
+
+    start = session_start(visit)
+    return session_record_save(
+        by=by,
+        visit=visit,
+        screening=start.ctx.screening,
+        items=start.prefill if items is None else items,
+        retention=retention or start.prefill_retention,
+        ratings=ratings_for(visit.patient) if ratings is None else ratings,
+        **kwargs,
+    )

@@ -1,0 +1,302 @@
+"""Session records: what the acupuncturist did at a visit, saved the one way that also completes
+the visit (``session_record_save``), and the reads for the record and today pages.
+
+Safety: a record is checked against the patient's latest screening, the one the acupuncturist
+confirmed at the visit, with the plan's own rules (``planning.session_problems``); the models and
+database triggers check again as the rows go in (see ``treatments.models``).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+
+from patients.models import Concern, Patient, Screening
+from scheduling.booking import visit_complete
+from scheduling.clock import clinic_zone, local_datetime
+from scheduling.models import Visit
+from staff.audit import audit_record
+from treatments import planning
+from treatments.catalogue import catalogue_rows
+from treatments.models import (
+    ConcernRating,
+    Plan,
+    Reaction,
+    ReactionKind,
+    ReactionSeverity,
+    SessionItem,
+    SessionRecord,
+)
+from treatments.services import PlanContext, plan_context
+
+# A cancelled visit or a no-show has no session; a completed one may still get its record
+# (e.g. completed before session records were kept), but is not completed twice.
+RECORDABLE = (Visit.Status.BOOKED, Visit.Status.ARRIVED, Visit.Status.COMPLETED)
+
+
+@dataclass(frozen=True)
+class ReactionEntry:
+    kind: str  # a ReactionKind value
+    severity: str  # a ReactionSeverity value
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ConcernLine:
+    """One of the patient's concerns as the record page shows it."""
+
+    code: str
+    name: str
+    intake: int  # severity at intake
+    last: int | None  # rating at the last session, if any
+
+
+@dataclass
+class SessionStart:
+    """Everything the record page needs, read in a fixed number of queries."""
+
+    visit: Visit
+    ctx: PlanContext
+    plan: Plan | None
+    last: SessionRecord | None
+    concerns: list[ConcernLine]
+    prefill: list[planning.Chosen] = field(default_factory=list)
+    prefill_retention: int = 0
+    prefill_source: str = ""
+    dropped: list[str] = field(default_factory=list)  # prefilled items today's screening rules out
+    exclusions: list[planning.Exclusion] = field(default_factory=list)
+    refused: str = ""  # why no session can be recorded for this visit (plan missing, wrong state...)
+
+    @property
+    def blocked(self) -> list[str]:
+        return planning.blocked_reasons(self.ctx.facts)
+
+    @property
+    def limits(self) -> planning.Limits:
+        return planning.limits_for(self.ctx.facts, self.ctx.rules)
+
+    @property
+    def proposal(self) -> planning.Proposal:
+        """The prefill in the shape the plan editor form takes."""
+        return planning.Proposal(
+            items=self.prefill, retention=self.prefill_retention, exclusions=self.exclusions, limits=self.limits,
+            cautions=self.ctx.facts.cautions,
+        )
+
+
+def _refusal(visit: Visit, *, plan: Plan | None, has_record: bool) -> str:
+    if visit.status not in RECORDABLE:
+        return f"This visit is {visit.get_status_display().lower()}: there is no session to record."
+    if has_record:
+        return "This visit's session has been recorded already."
+    if visit.starts_at > timezone.now():
+        return "The visit has not started yet: the session can be recorded once it has begun."
+    if plan is None:
+        return "The patient has no treatment plan: make a plan before recording a session."
+    return ""
+
+
+def plan_concerns(plan: Plan) -> dict[str, str]:
+    """Option key → the concern the plan's item serves, so a session's items are coloured on the
+    face chart like the plan's (1 query)."""
+    return {
+        f"{kind}:{point or pattern or adjunct}": concern
+        for kind, point, pattern, adjunct, concern in plan.items.filter(concern__isnull=False).values_list(
+            "kind", "point__code", "pattern__code", "adjunct__code", "concern__code"
+        )
+    }
+
+
+def session_items(record_or_plan, *, concerns: dict[str, str], reason: str = "") -> list[planning.Chosen]:
+    """A saved record's (or plan's) items as ``planning.Chosen`` values (1 query)."""
+    items = []
+    for item in record_or_plan.items.select_related("point", "pattern", "adjunct"):
+        option = planning.option_for_item(item)
+        items.append(planning.Chosen(option, item.needles, concerns.get(option.key), reason))
+    return items
+
+
+def session_start(visit: Visit) -> SessionStart:
+    """The record page's data: the latest screening's rules, the current plan, the last session,
+    and the prefill (the last session if it followed the current plan, otherwise the plan), less
+    whatever today's screening rules out."""
+    patient = visit.patient
+    ctx = plan_context(patient)
+    plan = Plan.objects.filter(patient=patient).first()
+    last = (
+        SessionRecord.objects.filter(patient=patient).select_related("visit").order_by("-visit__starts_at", "-id").first()
+    )
+    last_ratings = dict(last.ratings.values_list("concern__code", "rating")) if last else {}
+    concerns = [
+        ConcernLine(code, name, ctx.severities[code], last_ratings.get(code))
+        for code, name in ctx.concern_names.items()
+        if code in ctx.severities
+    ]
+    start = SessionStart(visit=visit, ctx=ctx, plan=plan, last=last, concerns=concerns)
+    start.refused = _refusal(visit, plan=plan, has_record=SessionRecord.objects.filter(visit=visit).exists())
+    if plan is None or start.blocked:
+        return start
+    served = plan_concerns(plan)
+    if last is not None and last.plan_id == plan.pk:
+        items, retention = session_items(last, concerns=served, reason="Done at the last session."), last.retention_minutes
+        when = timezone.localtime(last.visit.starts_at)
+        start.prefill_source = f"the last session ({when:%d %b %Y}), which followed the current plan"
+    else:
+        items, retention = session_items(plan, concerns=served, reason="In the current plan."), plan.retention_minutes
+        start.prefill_source = f"the current plan ({timezone.localtime(plan.created_at):%d %b %Y})"
+    for item in items:
+        why = planning.exclusion_reason(item.option, ctx.facts)
+        if why:
+            start.dropped.append(f"{item.option.label}: {why}")
+        else:
+            start.prefill.append(item)
+    start.exclusions = [
+        planning.Exclusion(option, why) for option in ctx.options if (why := planning.exclusion_reason(option, ctx.facts))
+    ]
+    start.prefill_retention = min(retention, start.limits.retention_max)
+    return start
+
+
+def _check_ratings(ratings: dict[str, int], ctx: PlanContext) -> dict[str, int]:
+    expected = set(ctx.severities)
+    errors = []
+    if missing := expected - set(ratings):
+        names = ", ".join(ctx.concern_names.get(code, code) for code in sorted(missing))
+        errors.append(f"Ask the patient to rate each of their concerns (missing: {names}).")
+    if set(ratings) - expected:
+        errors.append("Only the patient's own concerns can be rated.")
+    if any(not 0 <= value <= 10 for value in ratings.values()):
+        errors.append("Ratings are numbers from 0 to 10.")
+    if errors:
+        raise ValidationError(errors)
+    return ratings
+
+
+def _check_reactions(reactions: list[ReactionEntry]) -> None:
+    for entry in reactions:
+        if entry.kind not in ReactionKind.values or entry.severity not in ReactionSeverity.values:
+            raise ValidationError("Choose a known reaction and its severity.")
+        if entry.kind == ReactionKind.OTHER and not entry.note.strip():
+            raise ValidationError("Describe the “other” reaction.")
+
+
+def session_record_save(
+    *,
+    by,
+    visit: Visit,
+    screening: Screening,
+    items: list[planning.Chosen],
+    retention: int,
+    ratings: dict[str, int],
+    reactions: list[ReactionEntry] = (),
+    notes: str = "",
+) -> SessionRecord:
+    """Saves what was done at the visit and completes the visit, in one transaction.
+
+    ``screening`` is the screening the acupuncturist confirmed (or recorded) at the visit: if
+    another one has been recorded since, nothing is saved and they must check again. Raises
+    ValidationError with every broken rule and writes nothing when the record is unsafe or the
+    visit cannot take a record. Completing the visit advances the series; the last treatment
+    starts maintenance (``scheduling.booking.visit_complete``).
+    """
+    with transaction.atomic():
+        # Lock the visit so two saves for the same visit cannot both pass the checks below.
+        visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        patient = Patient.objects.get(pk=visit.patient_id)
+        plan = Plan.objects.filter(patient=patient).first()
+        refused = _refusal(visit, plan=plan, has_record=SessionRecord.objects.filter(visit=visit).exists())
+        if refused:
+            raise ValidationError(refused)
+        ctx = plan_context(patient)
+        if ctx.screening is None or ctx.screening.pk != screening.pk:
+            raise ValidationError(
+                "The patient's screening has changed since it was confirmed for this visit: check it again before recording."
+            )
+        problems = planning.session_problems(items=items, retention=retention, facts=ctx.facts, rules=ctx.rules)
+        if problems:
+            raise ValidationError(problems)
+        _check_ratings(ratings, ctx)
+        _check_reactions(list(reactions))
+
+        limits = planning.limits_for(ctx.facts, ctx.rules)
+        record = SessionRecord.objects.create(
+            visit=visit,
+            patient=patient,
+            series_id=visit.series_id,
+            plan=plan,
+            screening=ctx.screening,
+            recorded_by=by,
+            total_needles=sum(item.needles for item in items),
+            retention_minutes=retention,
+            needles_max=limits.needles_max,
+            retention_max=limits.retention_max,
+            notes=notes,
+        )
+        targets = catalogue_rows(items)
+        for position, item in enumerate(items):
+            SessionItem(
+                record=record, kind=item.option.kind, needles=item.needles, position=position,
+                **{item.option.kind: targets[item.option.key]},
+            ).save()
+        concerns = {c.code: c for c in Concern.objects.filter(code__in=ratings)}
+        ConcernRating.objects.bulk_create(
+            ConcernRating(record=record, concern=concerns[code], rating=value) for code, value in ratings.items()
+        )
+        Reaction.objects.bulk_create(
+            Reaction(record=record, kind=e.kind, severity=e.severity, note=e.note.strip()) for e in reactions
+        )
+        if visit.status != Visit.Status.COMPLETED:
+            visit_complete(visit=visit, by=by)
+        audit_record(
+            user=by, action="create", obj=record, patient_id=patient.pk,
+            summary=f"session record, {record.total_needles} needles, {len(reactions)} reaction(s)",
+        )
+    return record
+
+
+# --- Today ---------------------------------------------------------------------------------------
+@dataclass
+class TodayVisit:
+    visit: Visit
+    record_id: int | None
+    has_plan: bool
+    screening: Screening | None
+    alerts: list[str]
+    blocked: list[str]
+
+
+def visits_today(*, user, day: dt.date) -> list[TodayVisit]:
+    """The user's own visits of the (local) day, with what the acupuncturist must know before
+    treating: screening alerts and whether the visit's record is done. Two queries."""
+    tz = clinic_zone()
+    start = local_datetime(day, dt.time.min, tz=tz, fold=0)
+    end = local_datetime(day + dt.timedelta(days=1), dt.time.min, tz=tz, fold=0)
+    latest_screening = Screening.objects.filter(patient=OuterRef("patient_id")).order_by("-answered_at", "-id").values("pk")[:1]
+    visits = list(
+        Visit.objects.filter(practitioner__user=user, starts_at__gte=start, starts_at__lt=end, status__in=RECORDABLE)
+        .select_related("patient", "series", "appointment_type", "room")
+        .annotate(
+            latest_screening_id=Subquery(latest_screening),
+            record_id=Subquery(SessionRecord.objects.filter(visit=OuterRef("pk")).values("pk")[:1]),
+            has_plan=Exists(Plan.objects.filter(patient=OuterRef("patient_id"))),
+        )
+        .order_by("starts_at", "id")
+    )
+    screenings = Screening.objects.in_bulk([v.latest_screening_id for v in visits if v.latest_screening_id])
+    rules = planning.Rules()  # only the facial block is read here, which no setting changes
+    result = []
+    for visit in visits:
+        screening = screenings.get(visit.latest_screening_id)
+        facts = planning.screening_facts(screening, today=day, rules=rules)
+        alerts = screening.positive_answers() if screening else []
+        if screening and screening.medications:
+            alerts.append(f"Medications: {screening.medications}")
+        if screening and screening.allergies:
+            alerts.append(f"Allergies: {screening.allergies}")
+        result.append(
+            TodayVisit(visit, visit.record_id, visit.has_plan, screening, alerts, planning.blocked_reasons(facts))
+        )
+    return result
