@@ -151,8 +151,7 @@ def patient_edit(request, pk: int):
     form = PatientForm(request.POST or None, instance=patient, prefix="p")
     if request.method == "POST" and form.is_valid():
         try:
-            # A fresh copy: the form has already written its values onto ``patient``.
-            patient_update(by=request.user, patient=get_patient(pk), demographics=form.cleaned_data)
+            patient_update(by=request.user, patient=patient, demographics=form.cleaned_data)
         except ValidationError as exc:
             _attach_errors(exc, [form])
         else:
