@@ -41,6 +41,26 @@ def emails(path: Path) -> list[str]:
     return message_ids(path)
 
 
+# E-mails each fault case produced, printed at the end of the run (and in the JUnit report).
+EMAIL_COUNTS: list[tuple[str, int, str]] = []
+
+
+@pytest.fixture
+def record_emails(request, record_property):
+    def record(count: int, note: str = "") -> None:
+        EMAIL_COUNTS.append((request.node.name, count, note))
+        record_property("emails", count)
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if EMAIL_COUNTS:
+        terminalreporter.section("reminder e-mails per fault case")
+        for name, count, note in EMAIL_COUNTS:
+            terminalreporter.write_line(f"{count:5d}  {name}{f'  ({note})' if note else ''}")
+
+
 # --- The real broker ------------------------------------------------------------------------------
 def _redis_url() -> str:
     url = os.environ.get("REDIS_URL", "")

@@ -16,3 +16,21 @@ def book_visit(*, clinic, practitioner, starts: dt.datetime | tuple[str, str], p
         patient=patient or PatientFactory(), practitioner=practitioner, appointment_type=clinic.treatment,
         starts_at=starts, by=None,
     )
+
+
+def due_visit_reminders(*, clinic, practitioner, count: int, start: dt.datetime) -> list:
+    """``count`` hour-long visits one after another from ``start``, each for its own patient, with
+    the reminders the booking rules give them. Written in bulk (not a booking flow): the tests
+    that use it need hundreds of reminders due at the real present, for worker processes that do
+    not share this process's time travel."""
+    from scheduling.reminders import visit_reminders_replace
+
+    patients = PatientFactory.create_batch(count)
+    visits = Visit.objects.bulk_create(
+        Visit(
+            patient=patient, practitioner=practitioner, room=clinic.rooms[0], appointment_type=clinic.treatment,
+            starts_at=start + dt.timedelta(hours=i), ends_at=start + dt.timedelta(hours=i + 1),
+        )
+        for i, patient in enumerate(patients)
+    )
+    return visit_reminders_replace(visits=visits, note="")

@@ -38,7 +38,7 @@ def sweep(frozen, when: dt.datetime) -> list[int]:
     return queued
 
 
-def test_a_booked_visit_gets_exactly_one_reminder_at_the_right_time(frozen, clinic, lin, worker, mail_dir):
+def test_a_booked_visit_gets_exactly_one_reminder_at_the_right_time(frozen, clinic, lin, worker, mail_dir, record_emails):
     visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", "10:00"))
     reminder = Reminder.objects.get(visit=visit)
     assert reminder.due_at == at("2026-03-03", "10:00")  # 48 hours before
@@ -52,9 +52,10 @@ def test_a_booked_visit_gets_exactly_one_reminder_at_the_right_time(frozen, clin
     assert emails(mail_dir) == [reminder.message_id]
     reminder.refresh_from_db()
     assert (reminder.state, reminder.attempts, reminder.sent_at) == ("sent", 1, at("2026-03-03", "10:00"))
+    record_emails(len(emails(mail_dir)), "1 visit, 4 sweeps around the due time")
 
 
-def test_a_moved_visit_never_gets_its_old_reminder(frozen, clinic, lin, worker, mail_dir):
+def test_a_moved_visit_never_gets_its_old_reminder(frozen, clinic, lin, worker, mail_dir, record_emails):
     visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", "10:00"))
     old = Reminder.objects.get(visit=visit)
     visit_move(visit=visit, starts_at=at("2026-03-06", "15:00"), by=None)
@@ -66,9 +67,34 @@ def test_a_moved_visit_never_gets_its_old_reminder(frozen, clinic, lin, worker, 
     assert emails(mail_dir) == [new.message_id]
     old.refresh_from_db()
     assert (old.state, old.sent_at) == ("cancelled", None)
+    record_emails(len(emails(mail_dir)), "old reminder: 0, new time: 1")
 
 
-def test_two_dispatchers_and_redelivered_tasks_send_each_reminder_once(frozen, clinic, lin, broker, mail_dir):
+def test_a_visit_moved_after_its_reminder_was_queued_never_gets_the_old_one(frozen, clinic, lin, broker, mail_dir,
+                                                                            record_emails):
+    visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", "10:00"))
+    old = Reminder.objects.get(visit=visit)
+    # The sweep put the old reminder's task on the broker; no worker has taken it yet.
+    assert sweep_without_worker(frozen, at("2026-03-03", "10:00")) == [old.pk]
+    visit_move(visit=visit, starts_at=at("2026-03-06", "15:00"), by=None)
+
+    with worker_in_thread():
+        settle()
+        assert emails(mail_dir) == []  # the task for the old reminder found it cancelled
+        sweep(frozen, at("2026-03-04", "15:00"))
+    new = Reminder.objects.get(visit=visit, state="sent")
+    assert emails(mail_dir) == [new.message_id]
+    old.refresh_from_db()
+    assert old.state == "cancelled"
+    record_emails(len(emails(mail_dir)), "old reminder queued on the broker when moved: 0, new time: 1")
+
+
+def sweep_without_worker(frozen, when: dt.datetime) -> list[int]:
+    frozen.move_to(when)
+    return reminders.reminders_dispatch()
+
+
+def test_two_dispatchers_and_redelivered_tasks_send_each_reminder_once(frozen, clinic, lin, broker, mail_dir, record_emails):
     visits = [book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", f"{hour:02d}:00")) for hour in range(9, 19)]
     frozen.move_to(at("2026-03-04", "20:00"))  # all ten are due
 
@@ -98,6 +124,7 @@ def test_two_dispatchers_and_redelivered_tasks_send_each_reminder_once(frozen, c
     assert sorted(sent) == sorted(Reminder.objects.values_list("message_id", flat=True))
     assert set(Reminder.objects.values_list("state", "attempts")) == {("sent", 1)}
     assert [v.pk for v in visits] == list(Reminder.objects.order_by("visit_id").values_list("visit_id", flat=True))
+    record_emails(len(sent), "10 reminders, 2 concurrent dispatchers, every task delivered 3 times")
 
 
 def _redis_server(port: int) -> subprocess.Popen:
@@ -122,7 +149,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_a_visit_booked_while_redis_is_down_gets_its_reminder_once_redis_is_back(frozen, clinic, lin, broker, mail_dir):
+def test_a_visit_booked_while_redis_is_down_gets_its_reminder_once_redis_is_back(frozen, clinic, lin, broker, mail_dir, record_emails):
     if not shutil.which("redis-server"):
         skip_or_fail("needs redis-server to start a private Redis")
     port = _free_port()
@@ -147,9 +174,10 @@ def test_a_visit_booked_while_redis_is_down_gets_its_reminder_once_redis_is_back
         server.kill()
         server.wait()
     assert emails(mail_dir) == [reminder.message_id]
+    record_emails(len(emails(mail_dir)), "1 visit booked while Redis was down")
 
 
-def test_stepping_through_the_repeated_hour_sends_every_reminder_once(frozen, clinic, lin, worker, mail_dir):
+def test_stepping_through_the_repeated_hour_sends_every_reminder_once(frozen, clinic, lin, worker, mail_dir, record_emails):
     # Clocks go back at 02:00 BST on Sunday 25 October 2026: 01:00–01:59 happens twice. Reminders
     # 33 hours before 15-minute visits on Monday morning fall due every quarter of that hour, both times.
     clinic.settings.visit_reminder_hours = 33
@@ -172,9 +200,10 @@ def test_stepping_through_the_repeated_hour_sends_every_reminder_once(frozen, cl
         "01:00 BST", "01:15 BST", "01:30 BST", "01:45 BST", "01:00 GMT", "01:15 GMT", "01:30 GMT", "01:45 GMT",
     ]
     assert all(r.sent_at == r.due_at and r.attempts == 1 for r in sent)
+    record_emails(len(emails(mail_dir)), "8 reminders due in the repeated hour, 141 one-minute sweeps")
 
 
-def test_a_mail_server_failing_twice_then_working_gives_one_email(frozen, clinic, lin, worker, mail_dir, monkeypatch):
+def test_a_mail_server_failing_twice_then_working_gives_one_email(frozen, clinic, lin, worker, mail_dir, monkeypatch, record_emails):
     monkeypatch.setenv("REMINDER_TEST_MAIL_FAILURES", "2")
     visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", "10:00"))
     due = at("2026-03-03", "10:00")
@@ -193,9 +222,10 @@ def test_a_mail_server_failing_twice_then_working_gives_one_email(frozen, clinic
     reminder.refresh_from_db()
     assert (reminder.state, reminder.attempts) == ("sent", 3)
     assert emails(mail_dir) == [reminder.message_id]
+    record_emails(len(emails(mail_dir)), "sent on the 3rd attempt")
 
 
-def test_patients_without_consent_or_who_opted_out_get_no_email(frozen, clinic, lin, worker, mail_dir):
+def test_patients_without_consent_or_who_opted_out_get_no_email(frozen, clinic, lin, worker, mail_dir, record_emails):
     never = PatientFactory(reminder_consent=False, reminder_consent_changed_at=None)
     withdrew, stopped = PatientFactory(), PatientFactory()
     for hour, patient in ((9, never), (11, withdrew), (13, stopped)):
@@ -214,11 +244,13 @@ def test_patients_without_consent_or_who_opted_out_get_no_email(frozen, clinic, 
         "The patient has not agreed to reminder e-mails.",
         "The patient has not agreed to reminder e-mails.",
     ]
+    record_emails(len(emails(mail_dir)), "3 patients: never agreed, withdrew, used the stop link")
 
 
-def test_the_beat_task_dispatches_through_the_broker(frozen, clinic, lin, worker, mail_dir):
+def test_the_beat_task_dispatches_through_the_broker(frozen, clinic, lin, worker, mail_dir, record_emails):
     visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-03", "10:00"))
     tasks.dispatch_reminders.delay()
     time.sleep(0.2)
     settle()
     assert emails(mail_dir) == [Reminder.objects.get(visit=visit).message_id]
+    record_emails(len(emails(mail_dir)), "beat task through the broker")
