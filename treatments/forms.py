@@ -3,7 +3,9 @@ from dataclasses import dataclass
 from django import forms
 from django.forms.boundfield import BoundField
 
+from treatments.models import PhotoView, ReactionKind, ReactionSeverity
 from treatments.planning import Chosen, Option, Proposal
+from treatments.sessions import ReactionEntry
 
 
 @dataclass
@@ -105,3 +107,55 @@ class StartFromForm(forms.Form):
     def __init__(self, *args, templates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = templates
+
+
+class SessionForm(PlanForm):
+    """The session record: the plan editor's rows (prefilled, excluded options disabled), plus
+    the patient's rating of each concern, reactions with their severity, and notes. The rules are
+    checked by ``treatments.sessions.session_record_save``, not here."""
+
+    def __init__(self, *args, concerns, limits, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["retention"].label = "Retention (minutes)"
+        self.fields["retention"].widget.attrs.update(min=1)
+        self.fields["retention"].help_text = f"At most {limits.retention_max} minutes"
+        self.fields["notes"].label = "Session notes"
+        self.fields["notes"].widget.attrs["rows"] = 4
+        self.concern_fields = []
+        for line in concerns:
+            history = f"intake {line.intake}" + (f", last session {line.last}" if line.last is not None else "")
+            name = f"rating_{line.code}"
+            self.fields[name] = forms.IntegerField(
+                label=line.name, min_value=0, max_value=10, help_text=f"0 = gone, 10 = worst ({history})",
+                widget=forms.NumberInput(attrs={"min": 0, "max": 10}),
+            )
+            self.concern_fields.append((line.code, self[name]))
+        self.reaction_fields = []
+        for value, label in ReactionKind.choices:
+            severity = forms.ChoiceField(
+                label=label, required=False, choices=[("", "None")] + ReactionSeverity.choices,
+            )
+            note = forms.CharField(label=f"{label}: details", required=False, max_length=200)
+            self.fields[f"reaction_{value}"] = severity
+            self.fields[f"reaction_{value}_note"] = note
+            self.reaction_fields.append((self[f"reaction_{value}"], self[f"reaction_{value}_note"]))
+
+    def ratings(self) -> dict[str, int]:
+        return {code: self.cleaned_data[field.name] for code, field in self.concern_fields}
+
+    def reactions(self) -> list[ReactionEntry]:
+        return [
+            ReactionEntry(kind, self.cleaned_data[f"reaction_{kind}"], self.cleaned_data[f"reaction_{kind}_note"])
+            for kind in ReactionKind.values
+            if self.cleaned_data.get(f"reaction_{kind}")
+        ]
+
+
+class PhotoForm(forms.Form):
+    view = forms.ChoiceField(choices=PhotoView.choices, label="View", widget=forms.Select(attrs={"class": "form-select"}))
+    # Django's ImageField would check the image too; treatments.photos does it once, with the
+    # clinic's limits, for every caller.
+    image = forms.FileField(
+        label="Photo (JPEG, PNG or WebP, up to 10 MB)",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )

@@ -126,10 +126,13 @@ def session_start(visit: Visit) -> SessionStart:
     patient = visit.patient
     ctx = plan_context(patient)
     plan = Plan.objects.filter(patient=patient).first()
-    last = (
-        SessionRecord.objects.filter(patient=patient).select_related("visit").order_by("-visit__starts_at", "-id").first()
+    latest_records = SessionRecord.objects.filter(patient=patient).order_by("-visit__starts_at", "-id")
+    last = latest_records.select_related("visit").first()
+    # A subquery rather than ``last.ratings``, so the page makes the same queries with or without
+    # an earlier session.
+    last_ratings = dict(
+        ConcernRating.objects.filter(record=Subquery(latest_records.values("pk")[:1])).values_list("concern__code", "rating")
     )
-    last_ratings = dict(last.ratings.values_list("concern__code", "rating")) if last else {}
     concerns = [
         ConcernLine(code, name, ctx.severities[code], last_ratings.get(code))
         for code, name in ctx.concern_names.items()

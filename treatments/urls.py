@@ -9,4 +9,13 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/template/", views.template_new, name="template_new"),
     path("templates/", views.template_list, name="template_list"),
+    path("today/", views.today, name="today"),
+    path("visits/<int:visit_pk>/session/", views.session_new, name="session_new"),
+    path("visits/<int:visit_pk>/session/screening/", views.session_screening, name="session_screening"),
+    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/photos/", views.photo_new, name="photo_new"),
+    path("photos/<int:pk>/", views.photo_file, name="photo_file"),
+    path("patients/<int:patient_pk>/sessions/", views.patient_sessions, name="patient_sessions"),
+    path("patients/<int:patient_pk>/photos/", views.photo_compare, name="photo_compare"),
+    path("series/<int:pk>/outcomes/", views.series_outcomes, name="series_outcomes"),
 ]

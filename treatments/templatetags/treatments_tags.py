@@ -1,8 +1,9 @@
 """Plan information for pages of other apps (the patient page), which must not import treatments."""
 
 from django import template
+from django.db.models import Count, Max
 
-from treatments.models import Plan
+from treatments.models import Plan, SessionRecord
 
 register = template.Library()
 
@@ -16,3 +17,13 @@ def plan_status(patient, perms):
         return {"shown": False}
     plan = Plan.objects.filter(patient=patient).select_related("created_by").first()
     return {"shown": True, "patient": patient, "plan": plan, "details": may_view}
+
+
+@register.inclusion_tag("treatments/_session_status.html")
+def session_status(patient, perms):
+    """How many sessions the patient has had, for acupuncturists only (one query; none for
+    anyone else: front desk must not even learn that clinical records exist)."""
+    if not perms["treatments"]["view_sessionrecord"]:
+        return {"shown": False}
+    summary = SessionRecord.objects.filter(patient=patient).aggregate(count=Count("id"), latest=Max("visit__starts_at"))
+    return {"shown": True, "patient": patient, **summary}

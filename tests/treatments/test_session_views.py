@@ -1,0 +1,231 @@
+"""Session pages: who may open them, the screening check, recording, the today list, query counts."""
+
+import pytest
+from django.urls import reverse
+
+from patients.intake import screening_record
+from scheduling.models import Visit
+from staff.models import AuditEvent
+from tests.factories import intake_patient
+from tests.scheduling.factories import at
+from tests.treatments.factories import book_treatment_series, record_session, saved_plan
+from treatments.models import SessionRecord
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def visit(series, traveller):
+    traveller.move_to(at("2026-03-02", "10:10"))
+    return series.visits.get(sequence=1)
+
+
+@pytest.fixture
+def record(visit, acupuncturist):
+    return record_session(visit, by=acupuncturist)
+
+
+def form_data(response) -> dict:
+    """What the browser would post back: every prefilled value of the record form."""
+    form = response.context["form"]
+    data = {"screening": response.context["start"].ctx.screening.pk}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if field.disabled or value in (None, False, ""):
+            continue
+        data[name] = "on" if value is True else value
+    return data
+
+
+def clinical_urls(visit, record, series, patient):
+    return [
+        reverse("treatments:today"),
+        reverse("treatments:session_new", args=[visit.pk]),
+        reverse("treatments:session_detail", args=[record.pk]),
+        reverse("treatments:patient_sessions", args=[patient.pk]),
+        reverse("treatments:series_outcomes", args=[series.pk]),
+        reverse("treatments:photo_compare", args=[patient.pk]),
+    ]
+
+
+def test_front_desk_cannot_open_records_notes_outcomes_or_photos(front_desk_client, visit, record, series, patient):
+    for url in clinical_urls(visit, record, series, patient):
+        assert front_desk_client.get(url).status_code == 403, url
+    for url in (
+        reverse("treatments:session_new", args=[visit.pk]),
+        reverse("treatments:session_screening", args=[visit.pk]),
+        reverse("treatments:photo_new", args=[record.pk]),
+    ):
+        assert front_desk_client.post(url, {"confirm": "1"}).status_code == 403, url
+
+
+def test_front_desk_does_not_see_the_session_section_of_the_patient_page(front_desk_client, record, patient):
+    page = front_desk_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "Sessions and outcomes" not in page and reverse("treatments:patient_sessions", args=[patient.pk]) not in page
+    assert "Today" not in front_desk_client.get(reverse("home")).content.decode()
+
+
+def test_clinic_admin_cannot_open_clinical_records(admin_client_, visit, record, series, patient):
+    for url in clinical_urls(visit, record, series, patient):
+        assert admin_client_.get(url).status_code == 403, url
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, visit, record, series, patient):
+    for url in clinical_urls(visit, record, series, patient):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+
+
+def test_the_record_starts_with_the_screening_check(acupuncturist_client, visit, patient):
+    url = reverse("treatments:session_new", args=[visit.pk])
+    page = acupuncturist_client.get(url).content.decode()
+    assert "Latest screening" in page and "Nothing has changed" in page
+    assert "Save the session" not in page
+    screening = patient.screenings.get()
+    response = acupuncturist_client.post(reverse("treatments:session_screening", args=[visit.pk]), {"confirm": "1", "screening": screening.pk})
+    assert response.status_code == 302 and response.url == f"{url}?screening={screening.pk}"
+    assert AuditEvent.objects.filter(object_type="patients.screening", summary="confirmed unchanged at the visit").exists()
+
+
+def test_confirmed_screening_opens_the_prefilled_record_and_saving_completes_the_visit(acupuncturist_client, visit, patient, plan):
+    url = reverse("treatments:session_new", args=[visit.pk])
+    response = acupuncturist_client.get(url, {"screening": patient.screenings.get().pk})
+    page = response.content.decode()
+    assert "session 1 of 6" in page and "Prefilled from the current plan" in page
+    data = form_data(response)
+    assert data["retention"] == plan.retention_minutes
+    data.update({"rating_fine-lines": 5, "rating_puffiness": 3, "reaction_bruising": "mild", "notes": "Slept well"})
+    response = acupuncturist_client.post(url, data)
+    record = SessionRecord.objects.get(visit=visit)
+    assert response.status_code == 302 and response.url == reverse("treatments:session_detail", args=[record.pk])
+    assert record.total_needles == plan.total_needles and record.notes == "Slept well"
+    assert Visit.objects.get(pk=visit.pk).status == Visit.Status.COMPLETED
+    page = acupuncturist_client.get(response.url).content.decode()
+    assert "Session 1 of 6 is done" in page and "Bruising (mild)" in page
+    # The page of a recorded visit now leads to its record.
+    assert acupuncturist_client.get(url).url == response.url
+
+
+def test_a_refused_record_keeps_the_page_and_says_why(acupuncturist_client, visit, patient):
+    url = reverse("treatments:session_new", args=[visit.pk])
+    response = acupuncturist_client.get(url, {"screening": patient.screenings.get().pk})
+    data = {**form_data(response), "rating_fine-lines": 5, "rating_puffiness": 4, "retention": 45}
+    response = acupuncturist_client.post(url, data)
+    assert response.status_code == 400
+    assert "Retention must be 1–30 minutes, not 45" in response.content.decode()
+    del data["rating_puffiness"]
+    response = acupuncturist_client.post(url, {**data, "retention": 25})
+    assert response.status_code == 400 and response.context["form"].errors["rating_puffiness"]
+    assert not SessionRecord.objects.exists()
+
+
+def test_a_new_screening_that_blocks_treatment_stops_the_record_with_the_reason(acupuncturist_client, visit, patient):
+    old = patient.screenings.get()
+    response = acupuncturist_client.post(
+        reverse("treatments:session_screening", args=[visit.pk]), {"s-active_skin_infection": "on"}
+    )
+    new = patient.screenings.exclude(pk=old.pk).get()
+    assert response.status_code == 302 and response.url.endswith(f"?screening={new.pk}")
+    page = acupuncturist_client.get(response.url).content.decode()
+    assert "treatment is stopped" in page and "active skin infection on the face" in page
+    assert "Save the session" not in page and "Nothing has changed" not in page
+    # A record posted against the screening confirmed before is refused too.
+    response = acupuncturist_client.post(reverse("treatments:session_new", args=[visit.pk]), {"screening": old.pk, "retention": 25})
+    assert response.status_code == 409
+    assert not SessionRecord.objects.exists() and Visit.objects.get(pk=visit.pk).status == Visit.Status.BOOKED
+
+
+def test_a_new_screening_that_still_allows_treatment_continues_to_the_record(acupuncturist_client, visit, patient):
+    response = acupuncturist_client.post(
+        reverse("treatments:session_screening", args=[visit.pk]), {"s-pregnant_or_trying": "on"}
+    )
+    page = acupuncturist_client.get(response.url).content.decode()
+    assert "Save the session and complete the visit" in page
+    assert "LI4 Hegu: avoided in pregnancy" in page  # left out of the plan's prefill, with why
+
+
+def test_notes_are_shown_escaped(acupuncturist_client, visit, acupuncturist):
+    record = record_session(visit, by=acupuncturist, notes="<script>alert(1)</script>")
+    page = acupuncturist_client.get(reverse("treatments:session_detail", args=[record.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert AuditEvent.objects.filter(object_type="treatments.sessionrecord", action="view", object_id=str(record.pk)).exists()
+
+
+def test_a_future_visit_cannot_be_recorded_yet(acupuncturist_client, series, traveller):
+    later = series.visits.get(sequence=2)
+    traveller.move_to(at("2026-03-02", "10:10"))
+    response = acupuncturist_client.get(reverse("treatments:session_new", args=[later.pk]))
+    assert response.status_code == 409 and "has not started yet" in response.content.decode()
+
+
+def test_today_lists_the_acupuncturists_own_visits_with_progress_alerts_and_the_record_link(
+    acupuncturist_client, acupuncturist, clinic, series, traveller
+):
+    other = intake_patient(concerns={"dullness": 6}, bleeding_risk=True, medications="Warfarin 5 mg")
+    saved_plan(other, by=acupuncturist)
+    traveller.move_to(at("2026-02-20", "09:00"))  # booked the week before it started
+    book_treatment_series(other, user=acupuncturist, clinic=clinic, time="14:00", first_day="2026-02-23")
+    colleague_patient = intake_patient()
+    from tests.scheduling.factories import book_series, practitioner
+
+    book_series(patient=colleague_patient, practitioner=practitioner(), clinic=clinic, first_day="2026-03-02", time="10:00")
+    traveller.move_to(at("2026-03-02", "10:10"))
+    response = acupuncturist_client.get(reverse("treatments:today"))
+    page = response.content.decode()
+    assert [row.visit.patient for row in response.context["rows"]] == [series.patient, other]
+    assert "1 of 6" in page and "2 of 6" in page
+    assert "bleeding disorder, or anticoagulant/antiplatelet medication" in page and "Warfarin 5 mg" in page
+    assert reverse("treatments:session_new", args=[series.visits.get(sequence=1).pk]) in page
+    assert colleague_patient.full_name not in page
+
+
+def test_patient_page_links_an_acupuncturist_to_sessions_and_outcomes(acupuncturist_client, record, patient, series):
+    page = acupuncturist_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "1 session recorded" in page
+    page = acupuncturist_client.get(reverse("treatments:patient_sessions", args=[patient.pk])).content.decode()
+    assert reverse("treatments:session_detail", args=[record.pk]) in page
+    assert reverse("treatments:series_outcomes", args=[series.pk]) in page
+
+
+# --- Query counts ------------------------------------------------------------------------------
+def _queries(client, url, django_assert_num_queries, expected, **params):
+    with django_assert_num_queries(expected):
+        assert client.get(url, params).status_code == 200
+
+
+@pytest.mark.parametrize("patients", [1, 4])
+def test_today_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, clinic, traveller, django_assert_num_queries, patients):
+    for index in range(patients):
+        patient = intake_patient(concerns={"fine-lines": 6})
+        saved_plan(patient, by=acupuncturist)
+        book_treatment_series(patient, user=acupuncturist, clinic=clinic, time=f"{10 + index}:00")
+    traveller.move_to(at("2026-03-02", "09:00"))
+    # session, user, permissions (2), visits with their screening/record/plan, latest screenings,
+    # roles (nav)
+    _queries(acupuncturist_client, reverse("treatments:today"), django_assert_num_queries, 7)
+
+
+@pytest.mark.parametrize("sessions_before", [0, 3])
+def test_record_form_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, series, patient, traveller, django_assert_num_queries, sessions_before):
+    visits = list(series.visits.order_by("sequence"))
+    for week in range(sessions_before):
+        traveller.move_to(at(f"2026-03-{2 + 7 * week:02d}", "10:10"))
+        record_session(visits[week], by=acupuncturist)
+    traveller.move_to(at(f"2026-03-{2 + 7 * sessions_before:02d}", "10:10"))
+    url = reverse("treatments:session_new", args=[visits[sessions_before].pk])
+    # session, user, permissions (2), visit; screening, settings, severities, concerns, catalogue (4);
+    # plan, last record, its ratings, has-record; plan concerns, prefill items; audit, roles (nav)
+    _queries(acupuncturist_client, url, django_assert_num_queries, 21, screening=patient.screenings.get().pk)
+
+
+@pytest.mark.parametrize("sessions", [1, 4])
+def test_record_and_sessions_pages_make_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, series, patient, traveller, django_assert_num_queries, sessions):
+    visits = list(series.visits.order_by("sequence"))
+    for week in range(sessions):
+        traveller.move_to(at(f"2026-03-{2 + 7 * week:02d}", "10:10"))
+        record = record_session(visits[week], by=acupuncturist)
+    # session, user, permissions (2), record; items, plan concerns, photo consent, audit, ratings,
+    # reactions, photos, concern names, roles (nav)
+    _queries(acupuncturist_client, reverse("treatments:session_detail", args=[record.pk]), django_assert_num_queries, 14)
+    # session, user, permissions (2), patient, records, series, waiting visits, audit, roles (nav)
+    _queries(acupuncturist_client, reverse("treatments:patient_sessions", args=[patient.pk]), django_assert_num_queries, 10)
