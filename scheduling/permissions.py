@@ -11,15 +11,23 @@ _DESK = [
     "scheduling.change_series",
     "scheduling.change_maintenanceschedule",
 ]
+# Reminder history, failed sends ("send again") and the requests patients send through their links.
+_REMINDERS = [
+    "scheduling.view_reminder",
+    "scheduling.change_reminder",
+    "scheduling.view_patientrequest",
+    "scheduling.change_patientrequest",
+]
 _SETUP_MODELS = ["room", "openinghours", "closure", "practitioner", "workinghours", "timeoff", "appointmenttype"]
 
 ROLE_PERMISSIONS = {
-    FRONT_DESK: _DESK,
+    FRONT_DESK: [*_DESK, *_REMINDERS],
     # Acupuncturists see calendars and book follow-up visits (not series, moves or cancellations).
     ACUPUNCTURIST: [*_SEE, "scheduling.add_visit"],
     # Clinic setup through the admin site, plus everything the front desk does.
     CLINIC_ADMIN: [
         *_DESK,
+        *_REMINDERS,
         *(f"scheduling.{action}_{model}" for model in _SETUP_MODELS for action in ("add", "change", "delete", "view")),
         "scheduling.view_clinicsettings",
         "scheduling.change_clinicsettings",

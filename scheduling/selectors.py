@@ -3,13 +3,28 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from patients.models import Patient
 from scheduling.availability import Availability, overlaps
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
-from scheduling.models import AppointmentType, ClinicSettings, Closure, MaintenanceSchedule, OpeningHours, Practitioner, Room, Series, Visit
+from scheduling.models import (
+    AppointmentType,
+    ClinicSettings,
+    Closure,
+    MaintenanceSchedule,
+    OpeningHours,
+    PatientRequest,
+    Practitioner,
+    Reminder,
+    Room,
+    Series,
+    Visit,
+)
+
+# The patient timeline shows this many of the latest reminders.
+TIMELINE_REMINDERS = 50
 
 # Shown on calendars: everything but cancelled visits (which no longer hold their time).
 SHOWN_ON_CALENDAR = (Visit.Status.BOOKED, Visit.Status.ARRIVED, Visit.Status.COMPLETED, Visit.Status.NO_SHOW)
@@ -139,7 +154,8 @@ def patient_timeline(patient: Patient) -> dict:
         patient.visits.select_related("practitioner", "room", "appointment_type", "series").order_by("-starts_at")
     )
     maintenance = MaintenanceSchedule.objects.filter(patient=patient).first()
-    return {"series_list": series, "visits": visits, "maintenance": maintenance}
+    reminders = list(patient.reminders.select_related("visit").order_by("-due_at", "-id")[:TIMELINE_REMINDERS])
+    return {"series_list": series, "visits": visits, "maintenance": maintenance, "reminders": reminders}
 
 
 def patient_summary(patient: Patient, *, upcoming: int = 5) -> dict:
@@ -177,4 +193,28 @@ def maintenance_due(*, today: dt.date, horizon_days: int = 14):
         .select_related("patient")
         .annotate(next_booked=Subquery(next_booked))
         .order_by("due_on", "patient__last_name", "patient_id")
+    )
+
+
+# What the clinic-wide reminder list shows: failed sends first (staff act on those), then every
+# reminder still to go out, soonest first.
+ATTENTION = (Reminder.State.FAILED, Reminder.State.PENDING, Reminder.State.QUEUED, Reminder.State.SENDING)
+
+
+def reminders_needing_attention(*, failed_only: bool = False):
+    states = [Reminder.State.FAILED] if failed_only else ATTENTION
+    return (
+        Reminder.objects.filter(state__in=states)
+        .select_related("patient", "visit__practitioner", "series")
+        .annotate(failed_first=Case(When(state=Reminder.State.FAILED, then=Value(0)), default=Value(1),
+                                    output_field=IntegerField()))
+        .order_by("failed_first", "next_attempt_at", "id")
+    )
+
+
+def open_patient_requests():
+    return (
+        PatientRequest.objects.filter(handled_at__isnull=True)
+        .select_related("patient", "visit__practitioner", "series")
+        .order_by("created_at", "id")
     )

@@ -15,4 +15,8 @@ urlpatterns = [
     path("patients/<int:pk>/", views.patient_visits, name="patient"),
     path("patients/<int:pk>/maintenance/", views.maintenance_interval, name="maintenance_interval"),
     path("maintenance/", views.maintenance_list, name="maintenance"),
+    path("reminders/", views.reminder_list, name="reminders"),
+    path("reminders/<int:pk>/send-again/", views.reminder_send_again, name="reminder_send_again"),
+    path("requests/", views.request_list, name="requests"),
+    path("requests/<int:pk>/handled/", views.request_handled, name="request_handled"),
 ]

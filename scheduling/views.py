@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients.models import Patient
-from scheduling import booking
+from scheduling import booking, reminders
 from scheduling.booking import BookingError, ProposedSession, SeriesProposal, SlotTaken
 from scheduling.clock import clinic_zone, to_local, today
 from scheduling.forms import (
@@ -26,8 +26,14 @@ from scheduling.forms import (
     SessionChoice,
     VisitForm,
 )
-from scheduling.models import AppointmentType, Practitioner, Room, Visit
-from scheduling.selectors import calendar_grid, maintenance_due, patient_timeline
+from scheduling.models import AppointmentType, PatientRequest, Practitioner, Reminder, Room, Visit
+from scheduling.selectors import (
+    calendar_grid,
+    maintenance_due,
+    open_patient_requests,
+    patient_timeline,
+    reminders_needing_attention,
+)
 from staff.access import require
 from staff.audit import audit_record
 
@@ -343,3 +349,39 @@ def maintenance_list(request):
         "scheduling/maintenance_list.html",
         {"page": page, "today": day, "maintenance_type": maintenance_type},
     )
+
+
+# --- Reminders and patient requests ----------------------------------------------------------------
+@require("scheduling.view_reminder")
+def reminder_list(request):
+    failed_only = request.GET.get("show") == "failed"
+    page = Paginator(reminders_needing_attention(failed_only=failed_only), 50).get_page(request.GET.get("page"))
+    return render(request, "scheduling/reminder_list.html", {"page": page, "failed_only": failed_only})
+
+
+@require("scheduling.change_reminder")
+@require_POST
+def reminder_send_again(request, pk: int):
+    reminder = get_object_or_404(Reminder, pk=pk)
+    if reminders.reminder_send_again(reminder=reminder, by=request.user):
+        messages.success(request, f"The reminder to {reminder.patient} will go out within a minute.")
+    else:
+        messages.error(request, "Only a failed reminder can be sent again; this one is not failed (any more).")
+    return redirect("scheduling:reminders")
+
+
+@require("scheduling.view_patientrequest")
+def request_list(request):
+    page = Paginator(open_patient_requests(), 50).get_page(request.GET.get("page"))
+    return render(request, "scheduling/request_list.html", {"page": page})
+
+
+@require("scheduling.change_patientrequest")
+@require_POST
+def request_handled(request, pk: int):
+    patient_request = get_object_or_404(PatientRequest, pk=pk)
+    if reminders.patient_request_handle(request=patient_request, by=request.user):
+        messages.success(request, f"Marked the request of {patient_request.patient} as handled.")
+    else:
+        messages.info(request, "Someone had already handled that request.")
+    return redirect("scheduling:requests")

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
-from scheduling.models import MaintenanceSchedule, Visit
+from scheduling.models import MaintenanceSchedule, PatientRequest, Reminder, Visit
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at, book_series, practitioner
 
@@ -44,6 +44,22 @@ def busy_clinic(clinic, lin, patient):
     MaintenanceSchedule.objects.bulk_create(
         MaintenanceSchedule(patient=p, since=dt.date(2026, 1, 1), due_on=dt.date(2026, 2, 5)) for p in others[1:]
     )
+    # Reminders: a year of sent ones for the patient, and many failed and waiting clinic-wide.
+    past = list(Visit.objects.filter(patient=patient, starts_at__lt=at("2026-03-02", "08:00"))[:300])
+    Reminder.objects.bulk_create(
+        Reminder(kind="visit_upcoming", patient=patient, visit=v, due_at=v.starts_at, expires_at=v.starts_at,
+                 next_attempt_at=v.starts_at, state="sent", sent_at=v.starts_at, attempts=1)
+        for v in past
+    )
+    ahead = Visit.objects.filter(starts_at__gte=at("2026-03-02", "08:00")).exclude(patient=patient)[:200]
+    Reminder.objects.bulk_create(
+        Reminder(kind="visit_upcoming", patient_id=v.patient_id, visit=v, due_at=v.starts_at, expires_at=v.starts_at,
+                 next_attempt_at=v.starts_at, state="failed" if i % 2 else "pending", attempts=5 if i % 2 else 0)
+        for i, v in enumerate(ahead)
+    )
+    PatientRequest.objects.bulk_create(
+        PatientRequest(kind="new_time", patient_id=v.patient_id, visit=v, note="mornings") for v in ahead[:120]
+    )
     return sara
 
 
@@ -57,6 +73,9 @@ def pages(lin, clinic, patient):
         "patient timeline": reverse("scheduling:patient", args=[patient.pk]),
         "maintenance list": reverse("scheduling:maintenance"),
         "visit": reverse("scheduling:visit", args=[visit.pk]),
+        "reminder list": reverse("scheduling:reminders"),
+        "failed reminders": reverse("scheduling:reminders") + "?show=failed",
+        "patient requests": reverse("scheduling:requests"),
     }
 
 
@@ -67,9 +86,14 @@ EXPECTED = {
     "practitioner week": 18,
     "room day": 12,
     "room week": 12,
-    "patient timeline": 10,
+    # + its reminder history (one query, the latest 50)
+    "patient timeline": 11,
     "maintenance list": 8,
     "visit": 9,
+    # session, user, permissions (2), roles + count + page
+    "reminder list": 7,
+    "failed reminders": 7,
+    "patient requests": 7,
 }
 
 
@@ -78,6 +102,9 @@ def test_page_runs_a_fixed_number_of_queries_with_little_data(front_desk_client,
                                                                django_assert_num_queries):
     series = book_series(patient=patient, practitioner=lin, clinic=clinic, time="18:00", sessions=6)
     MaintenanceSchedule.objects.create(patient=series.patient, since=dt.date(2026, 1, 1), due_on=dt.date(2026, 2, 5))
+    first = series.visits.first()
+    Reminder.objects.filter(visit=first).update(state="failed")  # one of each on the reminder pages
+    PatientRequest.objects.create(kind="new_time", patient=patient, visit=first)
     url = pages(lin, clinic, patient)[page_name]
     with django_assert_num_queries(EXPECTED[page_name]):
         assert front_desk_client.get(url).status_code == 200
