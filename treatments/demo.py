@@ -1,12 +1,16 @@
-"""Demo plans: two templates and a current plan for some demo patients, saved the real way."""
+"""Demo plans and sessions: two templates, a current plan for some demo patients, and session
+records (with ratings, so outcome charts show something) for the visits the demo clinic has
+already held, all saved the real way."""
 
 from django.utils import timezone
 
 from patients.models import Screening
+from scheduling.models import Visit
 from treatments import planning
 from treatments.catalogue import concern_names, load_options
 from treatments.models import PlanSettings
 from treatments.services import plan_context, plan_save, template_create
+from treatments.sessions import ReactionEntry, session_record_save, session_start
 
 TEMPLATES = [
     ("Lines: forehead and eyes", {"fine-lines": 7, "wrinkles": 6}),
@@ -39,4 +43,37 @@ def load(ctx: dict) -> None:
                 acknowledged=True,  # the demo practitioner has gone through the risks with the patient
                 notes="" if index % 3 else "Review the plan after the third session.",
             )
+        )
+
+    _record_held_visits()
+
+
+def _record_held_visits() -> None:
+    """A record for each series visit already held. The scheduling demo completes past visits
+    itself (it runs first and cannot know about records); a completed visit without a record can
+    still get one, so these go through session_record_save like any other."""
+    visits = (
+        Visit.objects.filter(status=Visit.Status.COMPLETED, series__isnull=False)
+        .select_related("patient", "series", "practitioner__user")
+        .order_by("series_id", "starts_at")
+    )
+    for visit in visits:
+        start = session_start(visit)
+        if start.refused or start.blocked:
+            continue  # e.g. no plan for this patient
+        n, planned = visit.sequence, visit.series.sessions_planned
+        # Concerns ease over the course, with the odd session rated a little worse.
+        ratings = {
+            line.code: max(0, line.intake - round(line.intake * 0.6 * n / planned) + (1 if n % 4 == 2 else 0))
+            for line in start.concerns
+        }
+        session_record_save(
+            by=visit.practitioner.user,
+            visit=visit,
+            screening=start.ctx.screening,
+            items=start.prefill,
+            retention=start.prefill_retention,
+            ratings=ratings,
+            reactions=[ReactionEntry("bruising", "mild", "small bruise near a cheek point")] if n == 2 else [],
+            notes="Relaxed throughout; skin looked brighter afterwards." if n % 3 == 0 else "",
         )

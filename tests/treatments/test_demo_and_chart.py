@@ -40,3 +40,21 @@ def test_chart_colours_items_without_a_concern_as_general_support():
     chart = face_chart(items=items, concern_names={"fine-lines": "Fine lines"})
     assert {m.colour for m in chart.marks} == {SUPPORT_COLOUR}
     assert chart.legend == [(SUPPORT_COLOUR, "General support")]
+
+
+def test_demo_clinic_has_recorded_sessions_with_ratings_for_the_visits_already_held():
+    from scheduling import demo as scheduling_demo
+    from scheduling.models import Visit
+    from treatments.models import ConcernRating, SessionRecord
+    from treatments.outcomes import series_outcome
+
+    ctx: dict = {"logins": []}
+    for module in (staff_demo, patients_demo, scheduling_demo, demo):
+        module.load(ctx)
+    held = Visit.objects.filter(status=Visit.Status.COMPLETED, series__isnull=False)
+    assert held.exists()
+    assert SessionRecord.objects.count() == held.count()
+    assert ConcernRating.objects.exists()
+    record = SessionRecord.objects.order_by("-id").first()
+    outcome = series_outcome(record.series)
+    assert outcome.sessions_done >= 1 and all(len(c.points) >= 2 for c in outcome.concerns)
