@@ -109,8 +109,11 @@ def link_open(*, token: str, now: dt.datetime | None = None) -> Link:
     action = payload["a"]
     if LinkUse.objects.filter(reminder=reminder, action=action).exists():
         raise LinkError(USED)
-    if action in VISIT_ACTIONS and (reminder.visit.status != Visit.Status.BOOKED or reminder.visit.starts_at <= now):
-        raise LinkError(OUTDATED)
+    if action in VISIT_ACTIONS:
+        visit = reminder.visit
+        # A link names the time its e-mail showed: once the visit moved, it no longer applies.
+        if visit.status != Visit.Status.BOOKED or visit.starts_at <= now or visit.starts_at != reminder.expires_at:
+            raise LinkError(OUTDATED)
     return Link(reminder=reminder, action=action)
 
 
