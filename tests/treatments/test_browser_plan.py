@@ -1,27 +1,10 @@
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
-from staff.roles import sync_roles_after_migrate
 from tests.factories import acupuncturist_user, intake_patient
 from treatments.models import Plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    """Roles, concerns and the point catalogue, as migrate leaves them.
-
-    A transactional test that ran earlier flushed the tables, and with live_server on SQLite
-    serialized_rollback does not bring them back; the data migrations' own loaders (idempotent)
-    and the roles sync do.
-    """
-    sync_roles_after_migrate(sender=None)
-    for app, migration in (("patients", "0002_concern_catalogue"), ("treatments", "0002_catalogue")):
-        import_module(f"{app}.migrations.{migration}").load(apps, None)
 
 
 def test_acupuncturist_reviews_adjusts_and_saves_a_plan(reference_data, live_server, page, login):
