@@ -61,11 +61,12 @@ def _record_held_visits() -> None:
         start = session_start(visit)
         if start.refused or start.blocked:
             continue  # e.g. no plan for this patient
-        n, planned = visit.sequence, visit.series.sessions_planned
-        # Concerns ease over the course, with the odd session rated a little worse.
+        n = visit.sequence
+        # Concerns ease over the course, each at its own pace, with the odd session rated a
+        # little worse.
         ratings = {
-            line.code: max(0, line.intake - round(line.intake * 0.6 * n / planned) + (1 if n % 4 == 2 else 0))
-            for line in start.concerns
+            line.code: min(10, max(0, line.intake - round(n * (0.5 + 0.25 * index)) + (1 if n % 4 == 2 else 0)))
+            for index, line in enumerate(start.concerns)
         }
         session_record_save(
             by=visit.practitioner.user,

@@ -100,9 +100,9 @@ def series_outcome(series: Series) -> SeriesOutcome:
     names = concern_names()
     colours = concern_colours(names)
 
-    # Intake at x = 0, then one step per session; at least a few steps so two points are not
-    # drawn across the whole width.
-    steps = max(len(records), 3)
+    # Intake at x = 0, then one step per planned session, so the chart also shows how far
+    # through the course the patient is (a make-up session may add one more).
+    steps = max(len(records), series.sessions_planned)
     step = (WIDTH - LEFT - RIGHT) / steps
     x_of = lambda i: round(LEFT + i * step, 1)  # noqa: E731
     x_labels = [(x_of(0), "Intake")] + [(x_of(i + 1), str(r.visit.sequence or i + 1)) for i, r in enumerate(records)]

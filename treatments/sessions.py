@@ -7,6 +7,7 @@ database triggers check again as the rows go in (see ``treatments.models``).
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -194,7 +195,7 @@ def session_record_save(
     items: list[planning.Chosen],
     retention: int,
     ratings: dict[str, int],
-    reactions: list[ReactionEntry] = (),
+    reactions: Sequence[ReactionEntry] = (),
     notes: str = "",
 ) -> SessionRecord:
     """Saves what was done at the visit and completes the visit, in one transaction.
@@ -289,7 +290,8 @@ def visits_today(*, user, day: dt.date) -> list[TodayVisit]:
         .order_by("starts_at", "id")
     )
     screenings = Screening.objects.in_bulk([v.latest_screening_id for v in visits if v.latest_screening_id])
-    rules = planning.Rules()  # only the facial block is read here, which no setting changes
+    # Only the facial block and the answers are shown here, and no clinic setting changes those.
+    rules = planning.Rules()
     result = []
     for visit in visits:
         screening = screenings.get(visit.latest_screening_id)

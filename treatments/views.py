@@ -285,8 +285,9 @@ def session_screening(request, visit_pk: int):
         try:
             screening = screening_record(by=request.user, patient=visit.patient, answers=form.answers())
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for name, messages_ in errors.items():
+                form.add_error(name if name in form.fields else None, messages_)
         else:
             messages.success(request, "The new screening is saved.")
             return redirect(f"{url}?screening={screening.pk}")

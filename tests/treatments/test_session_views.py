@@ -3,7 +3,6 @@
 import pytest
 from django.urls import reverse
 
-from patients.intake import screening_record
 from scheduling.models import Visit
 from staff.models import AuditEvent
 from tests.factories import intake_patient
