@@ -228,3 +228,35 @@ def test_record_and_sessions_pages_make_a_fixed_number_of_queries(acupuncturist_
     _queries(acupuncturist_client, reverse("treatments:session_detail", args=[record.pk]), django_assert_num_queries, 14)
     # session, user, permissions (2), patient, records, series, waiting visits, audit, roles (nav)
     _queries(acupuncturist_client, reverse("treatments:patient_sessions", args=[patient.pk]), django_assert_num_queries, 10)
+
+
+def test_today_shows_why_a_patients_treatment_is_blocked(acupuncturist_client, acupuncturist, clinic, traveller):
+    blocked = intake_patient(concerns={"dullness": 6})
+    saved_plan(blocked, by=acupuncturist)
+    book_treatment_series(blocked, user=acupuncturist, clinic=clinic)
+    from patients.intake import screening_record
+
+    screening_record(by=acupuncturist, patient=blocked, answers={"active_skin_infection": True})
+    page = acupuncturist_client.get(reverse("treatments:today")).content.decode()
+    assert "Facial treatment is blocked: active skin infection on the face" in page
+
+
+def test_an_invalid_new_screening_is_refused_with_its_message(acupuncturist_client, visit, patient):
+    response = acupuncturist_client.post(
+        reverse("treatments:session_screening", args=[visit.pk]), {"s-filler_botox_on": "2026-03-01"}
+    )
+    assert response.status_code == 400
+    assert "Tick the treated areas" in response.content.decode()
+    assert patient.screenings.count() == 1
+
+
+@pytest.mark.parametrize("screenings", [1, 4])
+def test_screening_check_page_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, visit, patient, django_assert_num_queries, screenings):
+    from patients.intake import screening_record
+
+    for _ in range(screenings - 1):
+        screening_record(by=acupuncturist, patient=patient, answers={"diabetes": True})
+    # session, user, permissions (2), visit; the record page's reads (screening, settings,
+    # severities, concerns, catalogue (4), plan, last record, its ratings, has-record, plan
+    # concerns, prefill items); audit, roles (nav)
+    _queries(acupuncturist_client, reverse("treatments:session_new", args=[visit.pk]), django_assert_num_queries, 21)
