@@ -172,13 +172,16 @@ class WorkerProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "WorkerProcess":
+        # The log is appended to on a restart: only what this start writes counts.
+        offset = self.log.stat().st_size if self.log.exists() else 0
         self.process = subprocess.Popen(
             self.args, cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            # Its own process group, so kill() reaches the pool's children too.
             start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if b"ready." in self.log.read_bytes():
+            if b"ready." in self.log.read_bytes()[offset:]:
                 return self
             if self.process.poll() is not None:
                 break

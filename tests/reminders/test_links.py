@@ -142,3 +142,11 @@ def test_links_carry_no_personal_or_health_data(reminder):
     payload = signing.loads(token, salt=SALT)
     assert set(payload) == {"r", "p", "s", "a"}  # ids and the action only
     assert reminder.patient.last_name.lower() not in token.lower()
+
+
+def test_a_link_page_runs_a_fixed_number_of_queries(client, reminder, django_assert_num_queries):
+    # The reminder (with patient and visit), whether the link was used, the clinic settings.
+    with django_assert_num_queries(3):
+        assert client.get(url(reminder, "confirm")).status_code == 200
+    with django_assert_num_queries(3):
+        assert client.get(url(reminder, "stop")).status_code == 200
