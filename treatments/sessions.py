@@ -127,7 +127,11 @@ def session_start(visit: Visit) -> SessionStart:
     patient = visit.patient
     ctx = plan_context(patient)
     plan = Plan.objects.filter(patient=patient).first()
-    latest_records = SessionRecord.objects.filter(patient=patient).order_by("-visit__starts_at", "-id")
+    # The last session before this visit (a late record of an earlier visit must not prefill
+    # from a later one).
+    latest_records = SessionRecord.objects.filter(patient=patient, visit__starts_at__lt=visit.starts_at).order_by(
+        "-visit__starts_at", "-id"
+    )
     last = latest_records.select_related("visit").first()
     # A subquery rather than ``last.ratings``, so the page makes the same queries with or without
     # an earlier session.
@@ -165,7 +169,8 @@ def session_start(visit: Visit) -> SessionStart:
 
 
 def _check_ratings(ratings: dict[str, int], ctx: PlanContext) -> dict[str, int]:
-    expected = set(ctx.severities)
+    # The patient's concerns still in the catalogue (an admin may retire one).
+    expected = {code for code in ctx.severities if code in ctx.concern_names}
     errors = []
     if missing := expected - set(ratings):
         names = ", ".join(ctx.concern_names.get(code, code) for code in sorted(missing))

@@ -179,3 +179,15 @@ def test_a_screening_recorded_after_the_check_sends_the_acupuncturist_back(serie
             retention=start.prefill_retention, ratings=ratings_for(patient),
         )
     assert Visit.objects.get(pk=first.pk).status == Visit.Status.BOOKED
+
+
+def test_a_late_record_of_an_earlier_visit_is_not_prefilled_from_a_later_session(series, acupuncturist, traveller):
+    from scheduling.booking import visit_complete
+
+    first, second = visits(series)[:2]
+    traveller.move_to(at("2026-03-02", "11:00"))
+    visit_complete(visit=first, by=acupuncturist)  # completed without its record
+    traveller.move_to(at("2026-03-09", "10:30"))
+    record_session(second, by=acupuncturist, retention=21)
+    start = session_start(Visit.objects.get(pk=first.pk))
+    assert start.last is None and "the current plan" in start.prefill_source
