@@ -185,6 +185,7 @@ def _recover_stuck(now: dt.datetime) -> None:
         state=Reminder.State.PENDING, claim=None, next_attempt_at=now, updated_at=now,
         last_error="The worker stopped while sending; trying again.",
     )
+    # Evaluated again: what is still stuck has used up its attempts.
     stuck.update(state=Reminder.State.FAILED, claim=None, updated_at=now,
                  last_error="The worker stopped while sending, too many times.")
 
