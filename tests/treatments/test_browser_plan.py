@@ -7,7 +7,7 @@ from treatments.models import Plan
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_acupuncturist_reviews_adjusts_and_saves_a_plan(reference_data, live_server, page, login):
+def test_acupuncturist_reviews_adjusts_and_saves_a_plan(live_server, page, login):
     patient = intake_patient(concerns={"fine-lines": 7, "puffiness": 5}, pregnant_or_trying=True)
     login(acupuncturist_user())
 

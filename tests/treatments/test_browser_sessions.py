@@ -41,7 +41,7 @@ def _series_with_a_visit_under_way(patient, who, clinic) -> Series:
     return series
 
 
-def test_acupuncturist_records_todays_visit_and_sees_the_series_and_outcomes_move_on(reference_data, live_server, page, login):
+def test_acupuncturist_records_todays_visit_and_sees_the_series_and_outcomes_move_on(live_server, page, login):
     clinic = Clinic()
     acu = acupuncturist_user(username="lin")
     lin = practitioner(user=acu, display_name="Lin Zhao")

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 JOIN_TIMEOUT = 30  # seconds; a thread still running after this means something hangs
 
 
-def test_five_simultaneous_saves_of_one_visit_record_it_once(needs_postgres, reference_data, series, acupuncturist, traveller):
+def test_five_simultaneous_saves_of_one_visit_record_it_once(needs_postgres, series, acupuncturist, traveller):
     traveller.move_to(at("2026-03-02", "10:30"))
     visit = series.visits.get(sequence=1)
     barrier = threading.Barrier(5)
