@@ -554,22 +554,10 @@ def check_plan_row(plan) -> list[str]:
 
 def check_plan_item(item) -> list[str]:
     """The rules for one item about to be added to a saved plan (see treatments.models)."""
-    from django.db.models import Sum
-    from django.utils import timezone
-
-    from treatments.models import PlanItem, PlanSettings
-
     plan = item.plan
-    rules = rules_from_settings(PlanSettings.load())
-    facts = screening_facts(plan.screening, today=timezone.localdate(plan.created_at), rules=rules)
-    option = option_for_item(item)
-    problems = [f"{option.label} cannot be used: {why}." for why in filter(None, [exclusion_reason(option, facts)])]
-    if not option.needles_min <= item.needles <= option.needles_max:
-        problems.append(f"{option.label}: {item.needles} needles is outside {option.needles_min}–{option.needles_max}.")
-    so_far = PlanItem.objects.filter(plan=plan).aggregate(total=Sum("needles"))["total"] or 0
-    if so_far + item.needles > plan.total_needles:
-        problems.append(f"The items would come to more than the plan's {plan.total_needles} needles.")
-    return problems
+    return _row_item_problems(
+        item, screening=plan.screening, at=plan.created_at, siblings=plan.items, total=plan.total_needles, whose="plan's"
+    )
 
 
 def _latest_screening_pk(patient_id: int) -> int | None:
@@ -610,19 +598,27 @@ def check_session_row(record) -> list[str]:
 
 def check_session_item(item) -> list[str]:
     """The rules for one item about to be added to a saved session record (see treatments.models)."""
+    record = item.record
+    return _row_item_problems(
+        item, screening=record.screening, at=record.recorded_at, siblings=record.items, total=record.total_needles, whose="record's"
+    )
+
+
+def _row_item_problems(item, *, screening, at, siblings, total: int, whose: str) -> list[str]:
+    """What is wrong with adding ``item`` to a plan or record: excluded by the screening, a needle
+    count its kind does not allow, or more needles than the parent row states."""
     from django.db.models import Sum
     from django.utils import timezone
 
-    from treatments.models import PlanSettings, SessionItem
+    from treatments.models import PlanSettings
 
-    record = item.record
     rules = rules_from_settings(PlanSettings.load())
-    facts = screening_facts(record.screening, today=timezone.localdate(record.recorded_at), rules=rules)
+    facts = screening_facts(screening, today=timezone.localdate(at), rules=rules)
     option = option_for_item(item)
     problems = [f"{option.label} cannot be used: {why}." for why in filter(None, [exclusion_reason(option, facts)])]
     if not option.needles_min <= item.needles <= option.needles_max:
         problems.append(f"{option.label}: {item.needles} needles is outside {option.needles_min}–{option.needles_max}.")
-    so_far = SessionItem.objects.filter(record=record).aggregate(total=Sum("needles"))["total"] or 0
-    if so_far + item.needles > record.total_needles:
-        problems.append(f"The items would come to more than the record's {record.total_needles} needles.")
+    so_far = siblings.aggregate(total=Sum("needles"))["total"] or 0
+    if so_far + item.needles > total:
+        problems.append(f"The items would come to more than the {whose} {total} needles.")
     return problems
