@@ -116,13 +116,13 @@ def broker_at(url: str):
 
 
 @contextlib.contextmanager
-def worker_in_thread(**kwargs):
-    """A real Celery worker consuming from Redis in a thread of this process (shares the test
-    database and settings, including the mail folder)."""
+def worker_in_thread(celery_app=app, **kwargs):
+    """A real Celery worker consuming from the broker in a thread of this process (shares the
+    test database and settings, including the mail folder)."""
     kwargs.setdefault("pool", "solo")
     task_postrun.connect(_close_db)
     try:
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=30, **kwargs) as worker:
+        with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=30, **kwargs) as worker:
             yield worker
     finally:
         task_postrun.disconnect(_close_db)
