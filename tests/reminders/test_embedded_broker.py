@@ -29,10 +29,12 @@ def filesystem_app(tmp_path):
             "store_processed": False,
         },
     )
-    # The dispatcher publishes through the current app.
+    # The dispatcher publishes through the current app; the test worker also makes its app the
+    # default for every thread. Both go back to the project's app afterwards.
     embedded.set_current()
     yield embedded
     app.set_current()
+    app.set_default()
 
 
 def test_a_worker_on_the_filesystem_broker_sends_due_reminders(frozen, clinic, lin, mail_dir, filesystem_app,
