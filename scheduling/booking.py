@@ -560,7 +560,8 @@ def _reminders_after_visit_ends(visit: Visit, *, extra: Visit | None = None) -> 
     """A visit that will not happen (cancelled, missed): its reminder goes, a make-up gets one,
     its series may now have sessions to book, and a lost maintenance visit brings back the
     maintenance reminders."""
-    visit_reminders_replace(visits=[visit, extra] if extra else [visit], note=f"The visit is {visit.get_status_display().lower()}.")
+    note = f"The visit is {visit.get_status_display().lower()}."
+    visit_reminders_replace(visits=[visit, extra] if extra else [visit], note=note)
     if visit.series_id:
         series_reminder_refresh(series=visit.series)
     if visit.appointment_type.kind == AppointmentType.Kind.MAINTENANCE:

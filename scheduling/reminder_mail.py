@@ -15,6 +15,7 @@ from django.utils import timezone
 from scheduling.clock import UTC, to_local
 from scheduling.links import ACTIONS, link_url
 from scheduling.models import ClinicSettings, Reminder, Visit
+from scheduling.reminders import unbooked_sessions
 
 TEMPLATES = {
     Reminder.Kind.VISIT_UPCOMING: "emails/reminder_visit",
@@ -30,8 +31,6 @@ def _when(instant: dt.datetime) -> str:
 
 
 def reminder_context(reminder: Reminder) -> dict:
-    from scheduling.reminders import unbooked_sessions
-
     clinic = ClinicSettings.load()
     context = {
         "reminder": reminder,
@@ -44,7 +43,8 @@ def reminder_context(reminder: Reminder) -> dict:
         visit = reminder.visit
         context.update(visit=visit, when=_when(visit.starts_at), minutes=visit.appointment_type.duration_minutes)
     if reminder.kind == Reminder.Kind.MAINTENANCE_DUE:
-        context["due_on"] = f"{reminder.maintenance_due_on:%A} {reminder.maintenance_due_on.day} {reminder.maintenance_due_on:%B %Y}"
+        due = reminder.maintenance_due_on
+        context["due_on"] = f"{due:%A} {due.day} {due:%B %Y}"
     if reminder.series_id:
         context.update(series=reminder.series, unbooked=unbooked_sessions(reminder.series))
     return context

@@ -261,3 +261,20 @@ def test_the_dispatcher_requeues_lost_messages_and_rows_of_dead_workers(clinic, 
     stuck.refresh_from_db()
     assert (stuck.state, stuck.last_error) == ("queued", "The worker stopped while sending; trying again.")
     assert Reminder.objects.get(pk=fresh.pk).state == "sending"  # its worker may still be at it
+
+
+def test_the_maintenance_and_series_emails(clinic, lin, patient, frozen):
+    MaintenanceSchedule.objects.create(patient=patient, since=dt.date(2026, 3, 1), due_on=dt.date(2026, 4, 5))
+    maintenance_set_interval(patient=patient, weeks=5, by=None)
+    message = reminder_message(waiting(kind="maintenance_due")[0])
+    assert message.subject == "Time to book your maintenance visit at Acuclinic"
+    assert "due on Sunday 5 April 2026" in message.body and message.attachments == []
+    assert message.body.count("http://127.0.0.1:8000/r/") == 2  # book maintenance, stop
+
+    series = book_series(patient=patient, practitioner=lin, clinic=clinic, first_day="2026-03-03", sessions=6)
+    visit_cancel(visit=series.visits.get(sequence=4), reason="Away", by=None)
+    visit_cancel(visit=series.visits.get(sequence=5), reason="Away", by=None)
+    message = reminder_message(waiting(kind="series_unbooked")[0])
+    assert message.subject == "2 sessions of your course at Acuclinic still to book"
+    assert "Your course of 6 sessions with Lin Zhao" in message.body
+    assert "has <strong>2 sessions</strong> without a date" in message.alternatives[0].content
