@@ -27,7 +27,7 @@ import uuid
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
+from kombu.exceptions import KombuError
 
 from patients.models import Patient
 from scheduling.clock import local_datetime
@@ -219,7 +219,8 @@ def _publish(ids: list[int]) -> None:
     for index, pk in enumerate(ids):
         try:
             send_reminder.delay(pk)
-        except (BrokerError, OSError):
+        except (KombuError, OSError):
+            # The broker is unreachable (kombu wraps connection errors) or its folder unwritable.
             left = ids[index:]
             logger.warning("Broker unreachable: %d reminder(s) left pending for the next sweep.", len(left),
                            exc_info=True)
