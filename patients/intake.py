@@ -167,6 +167,16 @@ def patient_update(*, by, patient: Patient, demographics: dict) -> Patient:
 
 
 @transaction.atomic
+def reminder_consent_withdraw(*, by, patient: Patient, summary: str = "Reminder consent withdrawn") -> None:
+    """Withdraws reminder consent, dated. ``by`` is None when the patient did it themselves (the
+    "stop e-mails" link)."""
+    now = timezone.now()
+    Patient.objects.filter(pk=patient.pk).update(reminder_consent=False, reminder_consent_changed_at=now, updated_at=now)
+    patient.reminder_consent, patient.reminder_consent_changed_at = False, now
+    audit_record(user=by, action="change", obj=patient, patient_id=patient.pk, summary=summary)
+
+
+@transaction.atomic
 def screening_record(*, by, patient: Patient, answers: dict) -> Screening:
     """Adds a new dated screening; earlier answers stay in the history untouched."""
     validate_screening(answers, today=_today())

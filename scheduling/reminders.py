@@ -29,6 +29,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
+from patients.intake import reminder_consent_withdraw
 from patients.models import Patient
 from scheduling.clock import local_datetime
 from scheduling.models import (
@@ -315,14 +316,9 @@ def reminder_send_again(*, reminder: Reminder, by) -> bool:
 def reminders_stop(*, patient: Patient) -> int:
     """The patient's "stop e-mails" link: withdraws reminder consent (dated, as intake does) and
     cancels every reminder still waiting. Returns how many were cancelled."""
-    now = timezone.now()
     with transaction.atomic():
-        Patient.objects.filter(pk=patient.pk).update(
-            reminder_consent=False, reminder_consent_changed_at=now, updated_at=now
-        )
+        reminder_consent_withdraw(by=None, patient=patient, summary="Reminder consent withdrawn through the e-mail link")
         count = _cancel(Reminder.objects.filter(patient=patient), "The patient asked to stop reminder e-mails.")
-        audit_record(user=None, action="change", obj=patient, patient_id=patient.pk,
-                     summary="Reminder consent withdrawn through the e-mail link")
     return count
 
 

@@ -14,7 +14,6 @@ import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from django.conf import settings as django_settings
 from django.db import connection, connections
 
 from clinic.celery import app

@@ -198,3 +198,14 @@ def test_patient_without_a_plan_is_offered_the_suggestion(acupuncturist_client, 
     page = acupuncturist_client.get(reverse("treatments:patient_plan", args=[patient.pk])).content.decode()
     assert "has no treatment plan yet" in page
     assert reverse("treatments:plan_new", args=[patient.pk]) in page
+
+
+def test_visit_page_offers_the_session_record_to_acupuncturists_only(client, series, acupuncturist, front_desk):
+    from django.urls import reverse
+
+    visit = series.visits.order_by("sequence").first()
+    record_url = reverse("treatments:session_new", args=[visit.pk])
+    client.force_login(acupuncturist)
+    assert record_url in client.get(reverse("scheduling:visit", args=[visit.pk])).content.decode()
+    client.force_login(front_desk)
+    assert record_url not in client.get(reverse("scheduling:visit", args=[visit.pk])).content.decode()
