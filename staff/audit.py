@@ -1,10 +1,12 @@
+from collections.abc import Iterable
+
 from django.db import models
 
 from staff.models import AuditEvent
 
 
-def audit_record(*, user, action: str, obj: models.Model, patient_id: int | None, summary: str = "") -> None:
-    AuditEvent.objects.create(
+def _event(*, user, action: str, obj: models.Model, patient_id: int | None, summary: str) -> AuditEvent:
+    return AuditEvent(
         user=user if user and user.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
@@ -12,3 +14,14 @@ def audit_record(*, user, action: str, obj: models.Model, patient_id: int | None
         patient_id=patient_id,
         summary=summary[:200],
     )
+
+
+def audit_record(*, user, action: str, obj: models.Model, patient_id: int | None, summary: str = "") -> None:
+    _event(user=user, action=action, obj=obj, patient_id=patient_id, summary=summary).save()
+
+
+def audit_records(*, user, action: str, items: Iterable[tuple[models.Model, int | None]], summary: str = "") -> None:
+    """One audit event per (object, patient id), written in one query (for lists of patients)."""
+    events = [_event(user=user, action=action, obj=obj, patient_id=patient_id, summary=summary) for obj, patient_id in items]
+    if events:
+        AuditEvent.objects.bulk_create(events)

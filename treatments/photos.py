@@ -2,15 +2,17 @@
 under ``settings.PRIVATE_MEDIA_ROOT`` (outside static files, never served by URL) and read back
 only through ``photo_open`` by a permission-checked view."""
 
+import io
 import uuid
 import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from patients.intake import has_consent
 from patients.models import Consent, Patient
@@ -64,6 +66,19 @@ def check_image(upload) -> CheckedImage:
     return CheckedImage(image_format, width, height)
 
 
+def without_metadata(upload, image_format: str) -> tuple[ContentFile, int, int]:
+    """The image re-encoded from its pixels alone, so camera metadata (EXIF: GPS position, device,
+    time) never reaches storage; the camera's orientation is applied first. Returns the file and
+    its width and height."""
+    upload.seek(0)
+    with Image.open(upload) as original:
+        image = ImageOps.exif_transpose(original)
+        buffer = io.BytesIO()
+        image.save(buffer, format=image_format, **({"quality": 92} if image_format in {"JPEG", "WEBP"} else {}))
+        width, height = image.size
+    return ContentFile(buffer.getvalue()), width, height
+
+
 def photo_upload(*, by, record: SessionRecord, view: str, upload) -> SessionPhoto:
     """Stores a photo of the session (replacing an earlier one of the same view)."""
     if view not in PhotoView.values:
@@ -71,8 +86,9 @@ def photo_upload(*, by, record: SessionRecord, view: str, upload) -> SessionPhot
     if not has_consent(record.patient, Consent.Kind.PHOTOS):
         raise ValidationError("The patient has not consented to photographs: no photo can be stored.")
     checked = check_image(upload)
+    content, width, height = without_metadata(upload, checked.image_format)
     storage = photo_storage()
-    name = storage.save(f"photos/{record.patient_id}/{uuid.uuid4().hex}.{ALLOWED_FORMATS[checked.image_format]}", upload)
+    name = storage.save(f"photos/{record.patient_id}/{uuid.uuid4().hex}.{ALLOWED_FORMATS[checked.image_format]}", content)
     try:
         with transaction.atomic():
             old = SessionPhoto.objects.filter(record=record, view=view).first()
@@ -81,8 +97,8 @@ def photo_upload(*, by, record: SessionRecord, view: str, upload) -> SessionPhot
                 transaction.on_commit(lambda: storage.delete(old.file_name))
             photo = SessionPhoto.objects.create(
                 record=record, patient_id=record.patient_id, view=view, file_name=name,
-                image_format=checked.image_format, width=checked.width, height=checked.height,
-                size_bytes=upload.size, uploaded_by=by,
+                image_format=checked.image_format, width=width, height=height,
+                size_bytes=content.size, uploaded_by=by,
             )
             audit_record(user=by, action="create", obj=photo, patient_id=record.patient_id, summary=f"{view} photo")
     except Exception:

@@ -12,7 +12,7 @@ from patients.intake import latest_screening, screening_record
 from patients.models import Patient
 from scheduling.models import Series, Visit
 from staff.access import require
-from staff.audit import audit_record
+from staff.audit import audit_record, audit_records
 from treatments import planning
 from treatments.catalogue import concern_names
 from treatments.chart import concern_colours, face_chart
@@ -179,11 +179,13 @@ _VISIT_RELATED = ("patient", "series", "practitioner", "appointment_type", "room
 def today(request):
     """The signed-in acupuncturist's visits of the day, each one click from its record."""
     day = timezone.localdate()
-    return render(
-        request,
-        "treatments/today.html",
-        {"day": day, "now": timezone.now(), "rows": visits_today(user=request.user, day=day)},
+    rows = visits_today(user=request.user, day=day)
+    # The list shows each patient's screening answers: that is a read of their record.
+    audit_records(
+        user=request.user, action="view", summary="today's list (screening alerts)",
+        items=[(row.screening, row.visit.patient_id) for row in rows if row.screening],
     )
+    return render(request, "treatments/today.html", {"day": day, "now": timezone.now(), "rows": rows})
 
 
 def _confirmed(request, start) -> bool:

@@ -57,6 +57,23 @@ def test_a_photo_is_stored_under_the_private_root_and_streamed_to_the_acupunctur
     assert AuditEvent.objects.filter(object_type="treatments.sessionphoto", action="view").exists()
 
 
+def test_camera_metadata_is_not_stored_and_orientation_is_kept(acupuncturist, record, private_media):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: the camera was turned, so the picture is shown rotated 90°
+    exif[0x010F] = "PhoneMaker"  # camera make, one of the tags that identify a device
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "peachpuff").save(buffer, "JPEG", exif=exif)
+    upload = SimpleUploadedFile("face.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+    photo = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=upload)
+
+    stored = (private_media / photo.file_name).read_bytes()
+    assert b"PhoneMaker" in buffer.getvalue() and b"PhoneMaker" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert not image.getexif() and image.size == (48, 64)
+    assert (photo.width, photo.height) == (48, 64) and photo.size_bytes == len(stored)
+
+
 def test_photos_have_no_url_of_their_own(acupuncturist_client, record, private_media):
     photo = photos.photo_upload(by=record.recorded_by, record=record, view="front", upload=image_file())
     for prefix in ("/static/", "/media/", "/"):

@@ -200,8 +200,11 @@ def test_today_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturi
         book_treatment_series(patient, user=acupuncturist, clinic=clinic, time=f"{10 + index}:00")
     traveller.move_to(at("2026-03-02", "09:00"))
     # session, user, permissions (2), visits with their screening/record/plan, latest screenings,
-    # roles (nav)
-    _queries(acupuncturist_client, reverse("treatments:today"), django_assert_num_queries, 7)
+    # one audit insert for the whole list, roles (nav)
+    _queries(acupuncturist_client, reverse("treatments:today"), django_assert_num_queries, 8)
+    from staff.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="view", user=acupuncturist, object_type="patients.screening").count() == patients
 
 
 @pytest.mark.parametrize("sessions_before", [0, 3])
