@@ -109,6 +109,8 @@ def pytest_collection_modifyitems(items):
     # would also wipe the catalogues that data migrations load (concerns, points). Serialized
     # rollback restores them, so every transactional test gets it.
     for item in items:
+        if "needs_postgres" in item.fixturenames:
+            item.add_marker(pytest.mark.postgres)
         marker = item.get_closest_marker("django_db")
         kwargs = dict(marker.kwargs) if marker else {}
         if kwargs.get("transaction") or {"live_server", "transactional_db"} & set(item.fixturenames):
