@@ -12,6 +12,7 @@ maintenance cancels the maintenance reminders, a new due date makes new ones.
 """
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -51,11 +52,19 @@ def _is_overlap(exc: Exception) -> bool:
     return (getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)) in _OVERLAP_CODES
 
 
-def _raise_taken(exc: Exception) -> None:
-    raise SlotTaken(
-        "Someone else booked one of these times a moment ago. Nothing was booked; please choose again.",
-        code="slot_taken",
-    ) from exc
+@contextmanager
+def _database_clash_is_slot_taken():
+    """A clash the database caught (exclusion constraint, or a deadlock between two bookings)
+    becomes the same clear SlotTaken the in-transaction check raises, never a 500."""
+    try:
+        yield
+    except (IntegrityError, OperationalError) as exc:
+        if _is_overlap(exc):
+            raise SlotTaken(
+                "Someone else booked one of these times a moment ago. Nothing was booked; please choose again.",
+                code="slot_taken",
+            ) from exc
+        raise
 
 
 def _check(availability: Availability, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None, label: str = "") -> None:
@@ -274,7 +283,7 @@ def series_book(*, proposal: SeriesProposal, by, now: dt.datetime | None = None)
     tz = clinic_zone()
     days = [to_local(s.starts_at, tz).date() for s in proposal.sessions]
     now = now or _now()
-    try:
+    with _database_clash_is_slot_taken():
         with transaction.atomic():
             availability = Availability(
                 practitioner=proposal.practitioner,
@@ -326,10 +335,6 @@ def series_book(*, proposal: SeriesProposal, by, now: dt.datetime | None = None)
                 user=by, action="create", obj=series, patient_id=proposal.patient.pk,
                 summary=f"Booked a series of {proposal.sessions_planned} sessions",
             )
-    except (IntegrityError, OperationalError) as exc:
-        if _is_overlap(exc):
-            _raise_taken(exc)
-        raise
     return series
 
 
@@ -348,7 +353,7 @@ def visit_book(
         raise BookingError("That time has passed.")
     ends_at = starts_at + appointment_type.duration
     day = to_local(starts_at).date()
-    try:
+    with _database_clash_is_slot_taken():
         with transaction.atomic():
             availability = Availability(practitioner=practitioner, first_day=day, last_day=day, patient_id=patient.pk)
             _check(availability, starts_at=starts_at, ends_at=ends_at, room_id=room_id)
@@ -365,10 +370,6 @@ def visit_book(
             if appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
                 maintenance_reminders_refresh(patient_id=patient.pk)
             audit_record(user=by, action="create", obj=visit, patient_id=patient.pk, summary=f"Booked {appointment_type.name}")
-    except (IntegrityError, OperationalError) as exc:
-        if _is_overlap(exc):
-            _raise_taken(exc)
-        raise
     return visit
 
 
@@ -389,7 +390,7 @@ def _require_status(visit: Visit, allowed: tuple, action: str) -> None:
 
 def visit_move(*, visit: Visit, starts_at: dt.datetime, by, room_id: int | None = None) -> Visit:
     """Moves one visit; the rest of its series stays where it is."""
-    try:
+    with _database_clash_is_slot_taken():
         with transaction.atomic():
             visit = _locked(visit)
             _require_status(visit, (Visit.Status.BOOKED,), "moved")
@@ -413,10 +414,6 @@ def visit_move(*, visit: Visit, starts_at: dt.datetime, by, room_id: int | None 
                 user=by, action="change", obj=visit, patient_id=visit.patient_id,
                 summary=f"Moved from {to_local(old):%d %b %Y %H:%M} to {to_local(starts_at):%d %b %Y %H:%M}",
             )
-    except (IntegrityError, OperationalError) as exc:
-        if _is_overlap(exc):
-            _raise_taken(exc)
-        raise
     return visit
 
 
@@ -427,7 +424,7 @@ def visit_move_following(*, visit: Visit, starts_at: dt.datetime, by) -> list[Vi
     if visit.series_id is None:
         raise BookingError("This visit is not part of a series.")
     tz = clinic_zone()
-    try:
+    with _database_clash_is_slot_taken():
         with transaction.atomic():
             visit = _locked(visit)
             _require_status(visit, (Visit.Status.BOOKED,), "moved")
@@ -477,10 +474,6 @@ def visit_move_following(*, visit: Visit, starts_at: dt.datetime, by) -> list[Vi
                 user=by, action="change", obj=visit, patient_id=visit.patient_id,
                 summary=f"Moved {len(moves)} visits of the series from {old_local:%d %b %Y %H:%M} on",
             )
-    except (IntegrityError, OperationalError) as exc:
-        if _is_overlap(exc):
-            _raise_taken(exc)
-        raise
     return [v for v, _ in sorted(moves, key=lambda m: m[1])]
 
 
@@ -492,7 +485,7 @@ def visit_cancel(*, visit: Visit, reason: str, by, make_up: bool = False) -> Vis
     if not reason:
         raise ValidationError({"reason": ["Give a reason for the cancellation."]})
     tz = clinic_zone()
-    try:
+    with _database_clash_is_slot_taken():
         with transaction.atomic():
             visit = _locked(visit)
             _require_status(visit, Visit.OPEN, "cancelled")
@@ -503,10 +496,6 @@ def visit_cancel(*, visit: Visit, reason: str, by, make_up: bool = False) -> Vis
             audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary=f"Cancelled: {reason}")
             extra = _book_make_up(visit=visit, by=by, tz=tz) if make_up else None
             _reminders_after_visit_ends(visit, extra=extra)
-    except (IntegrityError, OperationalError) as exc:
-        if _is_overlap(exc):
-            _raise_taken(exc)
-        raise
     return extra
 
 
