@@ -244,6 +244,33 @@ class WriteOnceQuerySet(models.QuerySet):
     bulk_create = bulk_update = update = update_or_create = _refuse
 
 
+
+class HistoryRow(models.Model):
+    """A row of clinical history (plans, session records and their items): inserted once, after
+    ``problems()`` finds nothing wrong, then never changed or deleted."""
+
+    # Why the row cannot be changed, in the user's words.
+    kept_message = "This is kept as history and is never changed."
+
+    objects = WriteOnceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def problems(self) -> list[str]:
+        raise NotImplementedError
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError(self.kept_message)
+        problems = self.problems()
+        if problems:
+            raise ValidationError(problems)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(self.kept_message)
+
 class ItemKind(models.TextChoices):
     POINT = "point", "Point"
     PATTERN = "pattern", "Local needling"
@@ -261,7 +288,7 @@ def _one_target_matching_kind() -> Q:
     )
 
 
-class Plan(models.Model):
+class Plan(HistoryRow):
     """A patient's point plan as saved by an acupuncturist. The latest one is the current plan."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
@@ -283,8 +310,6 @@ class Plan(models.Model):
     cautions = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
     started_from = models.ForeignKey("PlanTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-
-    objects = WriteOnceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -310,21 +335,15 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return f"Plan of {self.patient} on {self.created_at:%Y-%m-%d}"
 
-    def save(self, *args, **kwargs) -> None:
+    kept_message = "A saved plan is history and is never changed: save a new plan instead."
+
+    def problems(self) -> list[str]:
         from treatments.planning import check_plan_row  # planning imports these models
 
-        if not self._state.adding:
-            raise ValidationError("A saved plan is history and is never changed: save a new plan instead.")
-        problems = check_plan_row(self)
-        if problems:
-            raise ValidationError(problems)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Plans are kept as history and cannot be deleted.")
+        return check_plan_row(self)
 
 
-class PlanItem(models.Model):
+class PlanItem(HistoryRow):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="items")
     kind = models.CharField(max_length=10, choices=ItemKind.choices)
     point = models.ForeignKey(Point, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -335,8 +354,6 @@ class PlanItem(models.Model):
     concern = models.ForeignKey(Concern, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField()
-
-    objects = WriteOnceQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -358,18 +375,12 @@ class PlanItem(models.Model):
     def target_code(self) -> str:
         return self.target.code
 
-    def save(self, *args, **kwargs) -> None:
+    kept_message = "A saved plan is history and is never changed: save a new plan instead."
+
+    def problems(self) -> list[str]:
         from treatments.planning import check_plan_item
 
-        if not self._state.adding:
-            raise ValidationError("A saved plan is history and is never changed: save a new plan instead.")
-        problems = check_plan_item(self)
-        if problems:
-            raise ValidationError(problems)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Plans are kept as history and cannot be changed.")
+        return check_plan_item(self)
 
 
 class PlanTemplate(models.Model):
@@ -417,7 +428,7 @@ class PlanTemplateItem(models.Model):
 
 
 # --- Session records --------------------------------------------------------------------------------
-class SessionRecord(models.Model):
+class SessionRecord(HistoryRow):
     """What the acupuncturist did at one visit, and how the patient rated their concerns then.
 
     Saving it completes the visit (``treatments.sessions.session_record_save``). Never edited:
@@ -442,8 +453,6 @@ class SessionRecord(models.Model):
     retention_max = models.PositiveSmallIntegerField()
     notes = models.TextField(blank=True)
 
-    objects = WriteOnceQuerySet.as_manager()
-
     class Meta:
         ordering = ["recorded_at", "id"]
         indexes = [
@@ -461,21 +470,15 @@ class SessionRecord(models.Model):
     def __str__(self) -> str:
         return f"Session of {self.patient} on {self.recorded_at:%Y-%m-%d}"
 
-    def save(self, *args, **kwargs) -> None:
+    kept_message = "A session record is never changed once saved."
+
+    def problems(self) -> list[str]:
         from treatments.planning import check_session_row
 
-        if not self._state.adding:
-            raise ValidationError("A session record is never changed once saved.")
-        problems = check_session_row(self)
-        if problems:
-            raise ValidationError(problems)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Session records are kept and cannot be deleted.")
+        return check_session_row(self)
 
 
-class SessionItem(models.Model):
+class SessionItem(HistoryRow):
     """A point, line of local needles or adjunct actually used in a session."""
 
     record = models.ForeignKey(SessionRecord, on_delete=models.PROTECT, related_name="items")
@@ -485,8 +488,6 @@ class SessionItem(models.Model):
     adjunct = models.ForeignKey(Adjunct, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     needles = models.PositiveSmallIntegerField()
     position = models.PositiveSmallIntegerField()
-
-    objects = WriteOnceQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -504,18 +505,12 @@ class SessionItem(models.Model):
     def target(self) -> Point | NeedlingPattern | Adjunct:
         return self.point or self.pattern or self.adjunct
 
-    def save(self, *args, **kwargs) -> None:
+    kept_message = "A session record is never changed once saved."
+
+    def problems(self) -> list[str]:
         from treatments.planning import check_session_item
 
-        if not self._state.adding:
-            raise ValidationError("A session record is never changed once saved.")
-        problems = check_session_item(self)
-        if problems:
-            raise ValidationError(problems)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Session records are kept and cannot be changed.")
+        return check_session_item(self)
 
 
 class ReactionKind(models.TextChoices):
