@@ -142,7 +142,8 @@ def patient_register(
     patient = Patient.objects.create(**cleaned)
     Screening.objects.create(patient=patient, answered_at=now, recorded_by=by, **screening)
     PatientConcern.objects.bulk_create(
-        PatientConcern(patient=patient, concern=concern, severity=severity) for concern, severity in chosen.items()
+        PatientConcern(patient=patient, concern=concern, severity=severity, initial_severity=severity)
+        for concern, severity in chosen.items()
     )
     Consent.objects.bulk_create(
         Consent(patient=patient, kind=kind, given=given, form_version=CONSENT_FORM_VERSION, recorded_at=now, recorded_by=by)
@@ -193,7 +194,13 @@ def concerns_set(*, by, patient: Patient, concerns: dict[Concern, int | None]) -
         raise ValidationError({None: "Give at least one concern with its severity (0–10)."})
     PatientConcern.objects.filter(patient=patient).exclude(concern__in=list(chosen)).delete()
     for concern, severity in chosen.items():
-        PatientConcern.objects.update_or_create(patient=patient, concern=concern, defaults={"severity": severity})
+        # The first severity stays as the baseline outcomes are measured from.
+        PatientConcern.objects.update_or_create(
+            patient=patient,
+            concern=concern,
+            defaults={"severity": severity},
+            create_defaults={"severity": severity, "initial_severity": severity},
+        )
     audit_record(user=by, action="change", obj=patient, patient_id=patient.pk, summary="concerns")
 
 

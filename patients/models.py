@@ -166,11 +166,13 @@ class Concern(models.Model):
 
 
 class PatientConcern(models.Model):
-    """A patient's concern with its severity (0–10) as stated at intake."""
+    """A patient's concern with its severity (0–10): as first recorded (usually at intake; the
+    baseline outcomes are measured from, never changed) and as currently stated."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="concerns")
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="+")
     severity = models.PositiveSmallIntegerField()
+    initial_severity = models.PositiveSmallIntegerField()
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -178,6 +180,9 @@ class PatientConcern(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["patient", "concern"], name="patient_concern_once"),
             models.CheckConstraint(condition=Q(severity__gte=0) & Q(severity__lte=10), name="concern_severity_0_10"),
+            models.CheckConstraint(
+                condition=Q(initial_severity__gte=0) & Q(initial_severity__lte=10), name="concern_initial_severity_0_10"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -78,6 +78,7 @@ class PatientConcernFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     concern = factory.LazyFunction(lambda: concern("fine-lines"))
     severity = 5
+    initial_severity = factory.SelfAttribute("severity")
 
 
 class ConsentFactory(factory.django.DjangoModelFactory):

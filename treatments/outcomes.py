@@ -93,7 +93,7 @@ def series_outcome(series: Series) -> SeriesOutcome:
     by_concern: dict[str, list[int | None]] = {}
     for record_id, code, rating in ratings:
         by_concern.setdefault(code, [None] * len(records))[index[record_id]] = rating
-    intake = dict(series.patient.concerns.values_list("concern__code", "severity"))
+    intake = dict(series.patient.concerns.values_list("concern__code", "initial_severity"))
     reactions = list(
         Reaction.objects.filter(record__series=series).select_related("record__visit").order_by("record__visit__starts_at", "id")
     )

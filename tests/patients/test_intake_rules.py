@@ -136,3 +136,14 @@ def test_database_refuses_severity_above_ten():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         PatientConcernFactory(severity=11)
+
+
+@pytest.mark.django_db
+def test_editing_concerns_keeps_the_first_severity_as_the_baseline():
+    from patients.intake import concerns_set
+    from tests.factories import intake_patient
+
+    patient = intake_patient(concerns={"fine-lines": 8})
+    concerns_set(by=None, patient=patient, concerns={concern("fine-lines"): 3, concern("dullness"): 6})
+    rows = {pc.concern.code: (pc.initial_severity, pc.severity) for pc in patient.concerns.all()}
+    assert rows == {"fine-lines": (8, 3), "dullness": (6, 6)}

@@ -42,6 +42,15 @@ def test_ratings_follow_the_series_with_the_change_from_intake(series, three_ses
     assert points[0].y < points[-1].y  # 7 is above 3
 
 
+def test_the_change_is_measured_from_the_first_severity_even_after_the_concerns_are_edited(series, patient, three_sessions):
+    from patients.intake import concerns_set
+    from patients.models import Concern
+
+    concerns_set(by=None, patient=patient, concerns={Concern.objects.get(code="fine-lines"): 2, Concern.objects.get(code="puffiness"): 5})
+    by_code = {c.code: c for c in series_outcome(series).concerns}
+    assert by_code["fine-lines"].intake == 7 and by_code["fine-lines"].change == -4
+
+
 def test_summary_counts_sessions_needles_and_reactions(series, three_sessions):
     outcome = series_outcome(series)
     assert outcome.sessions_done == 3
