@@ -25,7 +25,7 @@ import smtplib
 import uuid
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
@@ -191,12 +191,32 @@ def _recover_stuck(now: dt.datetime) -> None:
                  last_error="The worker stopped while sending, too many times.")
 
 
+def _restore_after_consent(now: dt.datetime) -> None:
+    """Visit reminders cancelled for want of consent come back when the patient agrees again.
+    patients/ never calls scheduling, so the sweep notices: a booked visit ahead, whose patient
+    now consents, whose reminders were all cancelled before that consent was given."""
+    cancelled_before_consent = Reminder.objects.filter(
+        visit=OuterRef("pk"), state=Reminder.State.CANCELLED,
+        updated_at__lt=OuterRef("patient__reminder_consent_changed_at"),
+    )
+    live = Reminder.objects.filter(visit=OuterRef("pk")).exclude(state=Reminder.State.CANCELLED)
+    visits = list(
+        Visit.objects.filter(status=Visit.Status.BOOKED, starts_at__gt=now, patient__reminder_consent=True)
+        .filter(Exists(cancelled_before_consent))
+        .exclude(Exists(live))
+    )
+    if visits:
+        with transaction.atomic():
+            visit_reminders_replace(visits=visits, note="The patient agreed to reminders again.", now=now)
+
+
 def reminders_dispatch(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH) -> list[int]:
     """Queues every reminder whose time has come (and re-queues any whose message was lost);
     returns their ids. The tasks are published after the commit, so a worker never sees a row
     that is not yet ``queued``; an unreachable broker leaves the rows for the next sweep."""
     now = now or timezone.now()
     _recover_stuck(now)
+    _restore_after_consent(now)
     with transaction.atomic():
         due = Q(state=Reminder.State.PENDING, next_attempt_at__lte=now) | Q(
             state=Reminder.State.QUEUED, queued_at__lt=now - QUEUED_STALE_AFTER

@@ -263,6 +263,41 @@ def test_the_dispatcher_requeues_lost_messages_and_rows_of_dead_workers(clinic, 
     assert Reminder.objects.get(pk=fresh.pk).state == "sending"  # its worker may still be at it
 
 
+def test_reminders_come_back_when_the_patient_agrees_again(clinic, lin, frozen, monkeypatch,
+                                                         django_capture_on_commit_callbacks):
+    from patients.intake import patient_update
+    from tests.factories import front_desk_user
+
+    monkeypatch.setattr("scheduling.tasks.send_reminder.delay", lambda pk: reminder_send(reminder_id=pk))
+    patient = PatientFactory(reminder_consent=False, reminder_consent_changed_at=None)
+    visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-10", "10:00"), patient=patient)
+    later = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-17", "10:00"), patient=patient)
+    frozen.move_to(at("2026-03-08", "10:00"))
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_dispatch()
+    assert Reminder.objects.get(visit=visit).state == "cancelled" and mail.outbox == []
+
+    # Sweeps before the patient agrees change nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_dispatch()
+    assert Reminder.objects.filter(visit=visit).count() == 1
+
+    frozen.move_to(at("2026-03-08", "12:00"))
+    patient_update(
+        by=front_desk_user(), patient=patient,
+        demographics={"first_name": patient.first_name, "last_name": patient.last_name,
+                      "date_of_birth": patient.date_of_birth, "email": patient.email,
+                      "preferred_contact": "email", "reminder_consent": True},
+    )
+    for _ in range(3):  # overlapping sweeps restore each reminder once
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders_dispatch()
+    assert len(mail.outbox) == 1 and "Tuesday 10 March 2026" in mail.outbox[0].subject
+    # The later visit's reminder had not fallen due: it was never cancelled and just waits.
+    assert [r.state for r in Reminder.objects.filter(visit=later)] == ["pending"]
+    assert sorted(Reminder.objects.filter(visit=visit).values_list("state", flat=True)) == ["cancelled", "sent"]
+
+
 def test_the_maintenance_and_series_emails(clinic, lin, patient, frozen):
     MaintenanceSchedule.objects.create(patient=patient, since=dt.date(2026, 3, 1), due_on=dt.date(2026, 4, 5))
     maintenance_set_interval(patient=patient, weeks=5, by=None)
