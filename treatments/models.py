@@ -343,26 +343,20 @@ class Plan(HistoryRow):
         return check_plan_row(self)
 
 
-class PlanItem(HistoryRow):
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="items")
+class TargetItem(HistoryRow):
+    """One line of a plan or session record: a point, a line of local needles or an adjunct
+    (exactly one of them, matching ``kind``; see the subclasses' check constraints)."""
+
     kind = models.CharField(max_length=10, choices=ItemKind.choices)
     point = models.ForeignKey(Point, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     pattern = models.ForeignKey(NeedlingPattern, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     adjunct = models.ForeignKey(Adjunct, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     needles = models.PositiveSmallIntegerField()
-    # The concern the item serves (none for a supporting point added for the patient's safety).
-    concern = models.ForeignKey(Concern, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField()
 
     class Meta:
+        abstract = True
         ordering = ["position", "id"]
-        constraints = [
-            models.CheckConstraint(condition=_one_target_matching_kind(), name="planitem_one_target_matching_kind"),
-            models.UniqueConstraint(fields=["plan", "point"], name="planitem_point_once"),
-            models.UniqueConstraint(fields=["plan", "pattern"], name="planitem_pattern_once"),
-            models.UniqueConstraint(fields=["plan", "adjunct"], name="planitem_adjunct_once"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.target} ({self.needles})"
@@ -370,6 +364,21 @@ class PlanItem(HistoryRow):
     @property
     def target(self) -> Point | NeedlingPattern | Adjunct:
         return self.point or self.pattern or self.adjunct
+
+
+class PlanItem(TargetItem):
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="items")
+    # The concern the item serves (none for a supporting point added for the patient's safety).
+    concern = models.ForeignKey(Concern, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200)
+
+    class Meta(TargetItem.Meta):
+        constraints = [
+            models.CheckConstraint(condition=_one_target_matching_kind(), name="planitem_one_target_matching_kind"),
+            models.UniqueConstraint(fields=["plan", "point"], name="planitem_point_once"),
+            models.UniqueConstraint(fields=["plan", "pattern"], name="planitem_pattern_once"),
+            models.UniqueConstraint(fields=["plan", "adjunct"], name="planitem_adjunct_once"),
+        ]
 
     @property
     def target_code(self) -> str:
@@ -478,32 +487,18 @@ class SessionRecord(HistoryRow):
         return check_session_row(self)
 
 
-class SessionItem(HistoryRow):
+class SessionItem(TargetItem):
     """A point, line of local needles or adjunct actually used in a session."""
 
     record = models.ForeignKey(SessionRecord, on_delete=models.PROTECT, related_name="items")
-    kind = models.CharField(max_length=10, choices=ItemKind.choices)
-    point = models.ForeignKey(Point, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    pattern = models.ForeignKey(NeedlingPattern, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    adjunct = models.ForeignKey(Adjunct, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    needles = models.PositiveSmallIntegerField()
-    position = models.PositiveSmallIntegerField()
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(TargetItem.Meta):
         constraints = [
             models.CheckConstraint(condition=_one_target_matching_kind(), name="sessionitem_one_target_matching_kind"),
             models.UniqueConstraint(fields=["record", "point"], name="sessionitem_point_once"),
             models.UniqueConstraint(fields=["record", "pattern"], name="sessionitem_pattern_once"),
             models.UniqueConstraint(fields=["record", "adjunct"], name="sessionitem_adjunct_once"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.target} ({self.needles})"
-
-    @property
-    def target(self) -> Point | NeedlingPattern | Adjunct:
-        return self.point or self.pattern or self.adjunct
 
     kept_message = "A session record is never changed once saved."
 
