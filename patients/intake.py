@@ -228,4 +228,4 @@ def has_consent(patient: Patient, kind: str) -> bool:
 
 
 def latest_screening(patient: Patient) -> Screening | None:
-    return patient.screenings.order_by("-answered_at", "-id").first()
+    return Screening.objects.latest_for(patient)

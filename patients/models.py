@@ -76,6 +76,13 @@ class Patient(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+class ScreeningQuerySet(models.QuerySet):
+    def latest_for(self, patient: "Patient | int") -> "Screening | None":
+        """The answer plans and visits go by: the patient's most recent screening (None if never screened)."""
+        patient_id = patient if isinstance(patient, int) else patient.pk
+        return self.filter(patient_id=patient_id).order_by("-answered_at", "-id").first()
+
+
 class Screening(models.Model):
     """One dated answer to the screening questionnaire. Never edited: a new answer is a new row,
     and the latest one is what plans and visits go by."""
@@ -104,6 +111,8 @@ class Screening(models.Model):
     allergies = models.TextField("allergies (e.g. metals)", blank=True)
     medications = models.TextField("current medications", blank=True)
     notes = models.TextField(blank=True)
+
+    objects = ScreeningQuerySet.as_manager()
 
     # The yes/no answers, in the order the questionnaire asks them.
     FLAG_FIELDS = (

@@ -26,6 +26,7 @@ from patients.intake import (
 from patients.models import Concern, Patient, PatientConcern, Screening
 from patients.search import patient_search, probable_duplicates
 from staff.access import require
+from staff.errors import add_domain_errors
 from staff.audit import audit_record
 
 PAGE_SIZE = 25
@@ -40,20 +41,6 @@ def get_patient(pk: int, *, detail: bool = False) -> Patient:
             "consents",
         )
     return get_object_or_404(queryset, pk=pk)
-
-
-def _attach_errors(exc: ValidationError, forms: list) -> None:
-    """Puts each message of a domain ValidationError on the form that has the field."""
-    first = forms[0]
-    if not hasattr(exc, "error_dict"):
-        first.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        target = next((form for form in forms if field and field in form.fields), None)
-        if target is None:
-            first.add_error(None, errors)
-        else:
-            target.add_error(field, errors)
 
 
 @require("patients.view_patient")
@@ -105,7 +92,7 @@ def intake(request):
                     ),
                 )
             except ValidationError as exc:
-                _attach_errors(exc, forms)
+                add_domain_errors(exc, *forms)
             else:
                 messages.success(request, f"{patient} is registered.")
                 return redirect("patients:detail", pk=patient.pk)
@@ -153,7 +140,7 @@ def patient_edit(request, pk: int):
         try:
             patient_update(by=request.user, patient=patient, demographics=form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(exc, [form])
+            add_domain_errors(exc, form)
         else:
             messages.success(request, "Details saved.")
             return redirect("patients:detail", pk=pk)
@@ -164,14 +151,14 @@ def patient_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def screening_new(request, pk: int):
     patient = get_patient(pk)
-    previous = patient.screenings.order_by("-answered_at", "-id").first()
+    previous = Screening.objects.latest_for(patient)
     initial = {name: getattr(previous, name) for name in ScreeningForm.Meta.fields} if previous else None
     form = ScreeningForm(request.POST or None, initial=initial, prefix="s")
     if request.method == "POST" and form.is_valid():
         try:
             screening_record(by=request.user, patient=patient, answers=form.answers())
         except ValidationError as exc:
-            _attach_errors(exc, [form])
+            add_domain_errors(exc, form)
         else:
             messages.success(request, "New screening saved; earlier answers stay in the history.")
             return redirect("patients:detail", pk=pk)
@@ -189,7 +176,7 @@ def concerns_edit(request, pk: int):
         try:
             concerns_set(by=request.user, patient=patient, concerns=form.severities())
         except ValidationError as exc:
-            _attach_errors(exc, [form])
+            add_domain_errors(exc, form)
         else:
             messages.success(request, "Concerns saved.")
             return redirect("patients:detail", pk=pk)

@@ -35,16 +35,8 @@ from scheduling.selectors import (
     reminders_needing_attention,
 )
 from staff.access import require
+from staff.errors import add_domain_errors
 from staff.audit import audit_record
-
-
-def _attach(exc: ValidationError, form) -> None:
-    """Puts a domain error on the field it names, or on the form as a whole."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _status(exc: ValidationError) -> int:
@@ -119,7 +111,7 @@ def series_new(request):
         except SlotTaken as exc:
             messages.error(request, f"{exc.messages[0]} Nothing was booked; here is a fresh proposal.")
         except ValidationError as exc:
-            _attach(exc, form)
+            add_domain_errors(exc, form)
             return _render_series(request, form, status=400)
         else:
             messages.success(request, f"Booked {series.sessions_planned} sessions for {series.patient}.")
@@ -130,7 +122,7 @@ def series_new(request):
     try:
         proposal = booking.series_propose(**form.proposal_args())
     except ValidationError as exc:
-        _attach(exc, form)
+        add_domain_errors(exc, form)
         return _render_series(request, form, status=400)
     return _render_series(request, form, proposal, status=status)
 
@@ -158,7 +150,7 @@ def visit_new(request):
                 starts_at=data["starts_at"], room_id=data["room"].pk if data["room"] else None, by=request.user,
             )
         except ValidationError as exc:
-            _attach(exc, form)
+            add_domain_errors(exc, form)
             return render(request, "scheduling/visit_form.html", {"form": form}, status=_status(exc))
         messages.success(request, f"Booked {visit.appointment_type.name} for {visit.patient}.")
         return redirect("scheduling:visit", pk=visit.pk)
@@ -217,7 +209,7 @@ def visit_move(request, pk: int):
                 )
                 messages.success(request, "Visit moved.")
         except ValidationError as exc:
-            _attach(exc, form)
+            add_domain_errors(exc, form)
             return _render_visit(request, visit, move_form=form, status=_status(exc))
         return redirect("scheduling:visit", pk=pk)
     return _render_visit(request, visit, move_form=form, status=400)
@@ -235,7 +227,7 @@ def visit_cancel(request, pk: int):
                 by=request.user,
             )
         except ValidationError as exc:
-            _attach(exc, form)
+            add_domain_errors(exc, form)
             return _render_visit(request, visit, cancel_form=form, status=_status(exc))
         if make_up:
             messages.success(request, f"Visit cancelled; make-up session booked for {to_local(make_up.starts_at):%a %d %b %Y %H:%M}.")

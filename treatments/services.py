@@ -46,7 +46,7 @@ class PlanContext:
 
 
 def plan_context(patient: Patient) -> PlanContext:
-    screening = patient.screenings.order_by("-answered_at", "-id").first()
+    screening = Screening.objects.latest_for(patient)
     rules = planning.rules_from_settings(PlanSettings.load())
     return PlanContext(
         patient=patient,

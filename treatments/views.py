@@ -12,6 +12,7 @@ from patients.intake import latest_screening, screening_record
 from patients.models import Patient
 from scheduling.models import Series, Visit
 from staff.access import require
+from staff.errors import add_domain_errors
 from staff.audit import audit_record, audit_records
 from treatments import planning
 from treatments.catalogue import concern_names
@@ -287,9 +288,7 @@ def session_screening(request, visit_pk: int):
         try:
             screening = screening_record(by=request.user, patient=visit.patient, answers=form.answers())
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for name, messages_ in errors.items():
-                form.add_error(name if name in form.fields else None, messages_)
+            add_domain_errors(exc, form)
         else:
             messages.success(request, "The new screening is saved.")
             return redirect(f"{url}?screening={screening.pk}")
