@@ -4,6 +4,7 @@ With nothing set, the app runs on an embedded default: SQLite, a Celery broker o
 filesystem (no server needed) and e-mail written to files under ``var/mail``.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "staff",
     "patients",
     "scheduling",
@@ -54,12 +56,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the app process (compressed, cache-busting names); see STORAGES.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -107,11 +113,34 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins per username+IP before the login form refuses for LOGIN_LOCKOUT_SECONDS.
-LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 
-# --- Cache (login throttling) -----------------------------------------------------------------
+# --- Login throttling (django-axes) -----------------------------------------------------------
+# Failed logins are rows in the database (not the cache), so logins work with Redis down, and the
+# clinic admin sees and releases lockouts under Clinic settings → Axes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before checking it
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Locked per username (guesses spread over many addresses), per address (one guess against each
+# of many accounts) and per username+address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address", ["username", "ip_address"]]
+# A success does not wipe the failures: with lockout by address, one insider's login would
+# otherwise clear the guesses made from their address against everybody else.
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "staff.lockout.lockout_response"
+# The client address: REMOTE_ADDR, unless the app runs behind a reverse proxy that sets a header
+# (e.g. CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR with TRUSTED_PROXY_COUNT=1 behind one nginx). Only
+# the entries the trusted proxies appended are believed, so a client cannot choose its address.
+_client_ip_header = os.environ.get("CLIENT_IP_HEADER", "").strip()
+AXES_IPWARE_META_PRECEDENCE_ORDER = (_client_ip_header, "REMOTE_ADDR") if _client_ip_header else ("REMOTE_ADDR",)
+AXES_IPWARE_PROXY_COUNT = int(os.environ["TRUSTED_PROXY_COUNT"]) if os.environ.get("TRUSTED_PROXY_COUNT") else None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+
+# --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -130,6 +159,12 @@ TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "Europe/London")
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+# WhiteNoise serves STATIC_ROOT (filled by collectstatic) from the web process, compressed and
+# under content-hashed names it may cache forever. With DEBUG on, runserver serves the sources.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 # Clinical photos: never under STATIC_ROOT and never served by URL; views stream them after a
 # permission check.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private-media"))
@@ -182,7 +217,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps when each entry last ran in this file; its folder is made here so that
+# `celery -A clinic beat` starts on a fresh machine (beat itself does not create it).
+_beat_schedule = Path(os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME", VAR_DIR / "celery-beat" / "schedule"))
+_beat_schedule.parent.mkdir(parents=True, exist_ok=True)
+CELERY_BEAT_SCHEDULE_FILENAME = str(_beat_schedule)
 # A static schedule: beat only says "look for due reminders"; each reminder's due time lives in
 # its database row (scheduling.reminders), never in a Celery eta/countdown.
 CELERY_BEAT_SCHEDULE: dict = {

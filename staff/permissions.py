@@ -8,5 +8,10 @@ ROLE_PERMISSIONS = {
         "auth.view_group",
         "auth.change_group",
         "staff.view_auditevent",
+        # Login lockouts (django-axes): see them, and release one by deleting its attempt row.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
     ],
 }

@@ -2,11 +2,10 @@ from django.contrib.auth.views import LoginView
 from django.shortcuts import render
 
 from staff.access import staff_only
-from staff.forms import ThrottledAuthenticationForm
 
 
 class StaffLoginView(LoginView):
-    authentication_form = ThrottledAuthenticationForm
+    # Throttled by django-axes (its authentication backend and middleware), see settings.
     redirect_authenticated_user = True
 
 

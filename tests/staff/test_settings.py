@@ -1,6 +1,8 @@
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,3 +38,45 @@ def test_production_refuses_a_short_secret_key():
     result = run_manage("check", SECRET_KEY="changeme")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_static_files_are_collected_compressed_under_hashed_names(tmp_path):
+    result = run_manage(
+        "collectstatic", "--no-input",
+        SECRET_KEY="x" * 20 + "a-long-random-production-secret-0123456789", STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    hashed = json.loads(manifest)["paths"]["css/acuclinic.css"]
+    assert hashed != "css/acuclinic.css"
+    assert (tmp_path / f"{hashed}.gz").exists()
+
+
+def test_the_app_serves_its_static_files(client):
+    response = client.get("/static/css/acuclinic.css")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)
+
+
+def test_beat_starts_on_a_fresh_machine_and_keeps_its_schedule_in_a_folder_it_made(tmp_path):
+    var_dir = tmp_path / "never-created"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # As in production: nothing else (SQLite, the filesystem broker) makes the var folder. Beat
+    # needs neither the database nor, to start, a broker that answers.
+    env.update(
+        DEBUG="1", ACUCLINIC_VAR_DIR=str(var_dir),
+        DATABASE_URL="postgres://nobody@127.0.0.1:9/none", REDIS_URL="redis://127.0.0.1:9/0",
+    )
+    beat = subprocess.Popen(
+        [str(Path(sys.executable).with_name("celery")), "-A", "clinic", "beat", "--loglevel=INFO"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list((var_dir / "celery-beat").glob("schedule*")) and beat.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert beat.poll() is None, beat.stderr.read()
+        assert list((var_dir / "celery-beat").glob("schedule*"))
+    finally:
+        beat.terminate()
+        beat.wait(timeout=30)
