@@ -138,7 +138,13 @@ def main() -> None:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
-            results.append((f"{YEARS} years of history", count, run_cases(practitioners=practitioners, treatment=treatment, patients=patients)))
+            results.append(
+                (
+                    f"{YEARS} years of history",
+                    count,
+                    run_cases(practitioners=practitioners, treatment=treatment, patients=patients),
+                )
+            )
             transaction.set_rollback(True)
     finally:
         teardown_databases(old, verbosity=0)

@@ -43,6 +43,21 @@ def validate_demographics(data: dict, *, today: dt.date) -> dict:
     """Checks and normalises the demographic fields; returns the cleaned dict."""
     errors: dict[str, list[str]] = {}
     cleaned = dict(data)
+    _check_name_and_birth(data, cleaned, errors, today=today)
+    _check_contact(data, cleaned, errors)
+    dob = data.get("date_of_birth")
+    if dob and dob <= today and age_on(dob, today) < ADULT_AGE:
+        cleaned["guardian_name"] = (data.get("guardian_name") or "").strip()
+        if not cleaned["guardian_name"] or not cleaned.get("guardian_phone"):
+            errors.setdefault("guardian_name", []).append(
+                f"The patient is under {ADULT_AGE}: give a parent or guardian's name and phone number."
+            )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _check_name_and_birth(data: dict, cleaned: dict, errors: dict[str, list[str]], *, today: dt.date) -> None:
     for field in ("first_name", "last_name"):
         cleaned[field] = (data.get(field) or "").strip()
         if not cleaned[field]:
@@ -54,6 +69,11 @@ def validate_demographics(data: dict, *, today: dt.date) -> dict:
         errors.setdefault("date_of_birth", []).append("The date of birth cannot be in the future.")
     elif age_on(dob, today) > 120:
         errors.setdefault("date_of_birth", []).append("Check the date of birth: that is more than 120 years ago.")
+
+
+def _check_contact(data: dict, cleaned: dict, errors: dict[str, list[str]]) -> None:
+    """E-mail and phones normalised; some way to reach the patient, and an e-mail when reminders
+    or the preferred contact need one."""
     cleaned["email"] = (data.get("email") or "").strip().lower()
     if cleaned["email"]:
         try:
@@ -65,21 +85,14 @@ def validate_demographics(data: dict, *, today: dt.date) -> dict:
             cleaned[field] = normalise_phone(data.get(field) or "")
         except ValidationError as exc:
             errors.setdefault(field, []).extend(exc.messages)
-    if not cleaned["email"] and not cleaned.get("phone") and "email" not in errors and "phone" not in errors:
-        errors.setdefault("email", []).append("Give an e-mail address or a phone number so the clinic can reach the patient.")
-    if data.get("preferred_contact") == Patient.Contact.EMAIL and not cleaned["email"] and "email" not in errors:
-        errors.setdefault("email", []).append("E-mail is the preferred contact, so an e-mail address is needed.")
-    if data.get("reminder_consent") and not cleaned["email"] and "email" not in errors:
-        errors.setdefault("email", []).append("Reminders go by e-mail: give an e-mail address or untick reminders.")
-    if dob and dob <= today and age_on(dob, today) < ADULT_AGE:
-        cleaned["guardian_name"] = (data.get("guardian_name") or "").strip()
-        if not cleaned["guardian_name"] or not cleaned.get("guardian_phone"):
-            errors.setdefault("guardian_name", []).append(
-                f"The patient is under {ADULT_AGE}: give a parent or guardian's name and phone number."
-            )
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    if "email" in errors or cleaned["email"]:
+        return
+    if not cleaned.get("phone") and "phone" not in errors:
+        errors["email"] = ["Give an e-mail address or a phone number so the clinic can reach the patient."]
+    elif data.get("preferred_contact") == Patient.Contact.EMAIL:
+        errors["email"] = ["E-mail is the preferred contact, so an e-mail address is needed."]
+    elif data.get("reminder_consent"):
+        errors["email"] = ["Reminders go by e-mail: give an e-mail address or untick reminders."]
 
 
 def validate_concerns(severities: dict[Concern, int | None]) -> dict[Concern, int]:

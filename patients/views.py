@@ -26,8 +26,8 @@ from patients.intake import (
 from patients.models import Concern, Patient, PatientConcern, Screening
 from patients.search import patient_search, probable_duplicates
 from staff.access import require
-from staff.errors import add_domain_errors
 from staff.audit import audit_record
+from staff.errors import add_domain_errors
 
 PAGE_SIZE = 25
 

@@ -35,8 +35,8 @@ from scheduling.selectors import (
     reminders_needing_attention,
 )
 from staff.access import require
-from staff.errors import add_domain_errors
 from staff.audit import audit_record
+from staff.errors import add_domain_errors
 
 
 def _status(exc: ValidationError) -> int:

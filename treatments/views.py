@@ -12,8 +12,8 @@ from patients.intake import latest_screening, screening_record
 from patients.models import Patient
 from scheduling.models import Series, Visit
 from staff.access import require
-from staff.errors import add_domain_errors
 from staff.audit import audit_record, audit_records
+from staff.errors import add_domain_errors
 from treatments import planning
 from treatments.catalogue import concern_names
 from treatments.chart import concern_colours, face_chart

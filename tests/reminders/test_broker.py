@@ -149,7 +149,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_a_visit_booked_while_redis_is_down_gets_its_reminder_once_redis_is_back(frozen, clinic, lin, broker, mail_dir, record_emails):
+def test_a_visit_booked_while_redis_is_down_gets_its_reminder_once_redis_is_back(
+    frozen, clinic, lin, broker, mail_dir, record_emails
+):
     if not shutil.which("redis-server"):
         skip_or_fail("needs redis-server to start a private Redis")
     port = _free_port()
@@ -184,12 +186,12 @@ def test_stepping_through_the_repeated_hour_sends_every_reminder_once(frozen, cl
     clinic.settings.save()
     quarter = appointment_type(minutes=15, name="Short")
     frozen.move_to(at("2026-10-20", "09:00"))
-    starts = [dt.datetime(2026, 10, 26, 9, 0, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=15 * i) for i in range(8)]
+    starts = [dt.datetime(2026, 10, 26, 9, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=15 * i) for i in range(8)]
     for start in starts:
         visit_book(patient=PatientFactory(), practitioner=lin, appointment_type=quarter, starts_at=start, by=None)
 
-    minute = dt.datetime(2026, 10, 24, 23, 50, tzinfo=dt.timezone.utc)
-    while minute <= dt.datetime(2026, 10, 25, 2, 10, tzinfo=dt.timezone.utc):
+    minute = dt.datetime(2026, 10, 24, 23, 50, tzinfo=dt.UTC)
+    while minute <= dt.datetime(2026, 10, 25, 2, 10, tzinfo=dt.UTC):
         sweep(frozen, minute)
         minute += dt.timedelta(minutes=1)
 
@@ -197,13 +199,22 @@ def test_stepping_through_the_repeated_hour_sends_every_reminder_once(frozen, cl
     assert len(emails(mail_dir)) == 8
     assert sorted(emails(mail_dir)) == sorted(r.message_id for r in sent)
     assert [f"{to_local(r.sent_at):%H:%M %Z}" for r in sent] == [
-        "01:00 BST", "01:15 BST", "01:30 BST", "01:45 BST", "01:00 GMT", "01:15 GMT", "01:30 GMT", "01:45 GMT",
+        "01:00 BST",
+        "01:15 BST",
+        "01:30 BST",
+        "01:45 BST",
+        "01:00 GMT",
+        "01:15 GMT",
+        "01:30 GMT",
+        "01:45 GMT",
     ]
     assert all(r.sent_at == r.due_at and r.attempts == 1 for r in sent)
     record_emails(len(emails(mail_dir)), "8 reminders due in the repeated hour, 141 one-minute sweeps")
 
 
-def test_a_mail_server_failing_twice_then_working_gives_one_email(frozen, clinic, lin, worker, mail_dir, monkeypatch, record_emails):
+def test_a_mail_server_failing_twice_then_working_gives_one_email(
+    frozen, clinic, lin, worker, mail_dir, monkeypatch, record_emails
+):
     monkeypatch.setenv("REMINDER_TEST_MAIL_FAILURES", "2")
     visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", "10:00"))
     due = at("2026-03-03", "10:00")

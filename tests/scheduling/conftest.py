@@ -4,6 +4,7 @@ import time_machine
 from tests.factories import PatientFactory
 from tests.scheduling.factories import NOW, Clinic, practitioner
 
+
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:

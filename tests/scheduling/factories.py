@@ -13,8 +13,8 @@ from scheduling.models import (
     Room,
     WorkingHours,
 )
-from tests.factories import UserFactory
 from staff.roles import ACUPUNCTURIST
+from tests.factories import UserFactory
 
 
 class RoomFactory(factory.django.DjangoModelFactory):

@@ -97,7 +97,10 @@ def test_two_series_whose_fifth_sessions_collide_book_one_whole_series_fifty_tim
         a, b = propose(anna, lin, dt.time(10)), propose(bea, sara, dt.time(14))
         b.sessions[4].starts_at, b.sessions[4].room_id = a.sessions[4].starts_at, a.sessions[4].room_id
 
-        outcomes = run_together([lambda: series_book(proposal=a, by=None), lambda: series_book(proposal=b, by=None)])
+        # Default arguments bind this round's proposals (the threads run before the next round).
+        outcomes = run_together(
+            [lambda a=a: series_book(proposal=a, by=None), lambda b=b: series_book(proposal=b, by=None)]
+        )
 
         assert sorted(outcomes) == ["ok", "taken"], outcomes
         winner = "a" if outcomes[0] == "ok" else "b"

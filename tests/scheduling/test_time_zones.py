@@ -13,7 +13,7 @@ from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_dat
 from tests.scheduling.factories import LONDON, at, book_series
 
 NEW_YORK = ZoneInfo("America/New_York")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_a_time_skipped_by_the_spring_clock_change_is_refused():

@@ -9,7 +9,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
     )
@@ -23,8 +27,12 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_deploy_check_is_clean_under_production_settings():
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        SECRET_KEY="x" * 20 + "a-long-random-production-secret-0123456789", ALLOWED_HOSTS="clinic.example",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="x" * 20 + "a-long-random-production-secret-0123456789",
+        ALLOWED_HOSTS="clinic.example",
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -42,8 +50,10 @@ def test_production_refuses_a_short_secret_key():
 
 def test_production_static_files_are_collected_compressed_under_hashed_names(tmp_path):
     result = run_manage(
-        "collectstatic", "--no-input",
-        SECRET_KEY="x" * 20 + "a-long-random-production-secret-0123456789", STATIC_ROOT=str(tmp_path),
+        "collectstatic",
+        "--no-input",
+        SECRET_KEY="x" * 20 + "a-long-random-production-secret-0123456789",
+        STATIC_ROOT=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = (tmp_path / "staticfiles.json").read_text()
@@ -64,12 +74,18 @@ def test_beat_starts_on_a_fresh_machine_and_keeps_its_schedule_in_a_folder_it_ma
     # As in production: nothing else (SQLite, the filesystem broker) makes the var folder. Beat
     # needs neither the database nor, to start, a broker that answers.
     env.update(
-        DEBUG="1", ACUCLINIC_VAR_DIR=str(var_dir),
-        DATABASE_URL="postgres://nobody@127.0.0.1:9/none", REDIS_URL="redis://127.0.0.1:9/0",
+        DEBUG="1",
+        ACUCLINIC_VAR_DIR=str(var_dir),
+        DATABASE_URL="postgres://nobody@127.0.0.1:9/none",
+        REDIS_URL="redis://127.0.0.1:9/0",
     )
     beat = subprocess.Popen(
         [str(Path(sys.executable).with_name("celery")), "-A", "clinic", "beat", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60

@@ -46,7 +46,9 @@ def test_the_change_is_measured_from_the_first_severity_even_after_the_concerns_
     from patients.intake import concerns_set
     from patients.models import Concern
 
-    concerns_set(by=None, patient=patient, concerns={Concern.objects.get(code="fine-lines"): 2, Concern.objects.get(code="puffiness"): 5})
+    concerns_set(
+        by=None, patient=patient, concerns={Concern.objects.get(code="fine-lines"): 2, Concern.objects.get(code="puffiness"): 5}
+    )
     by_code = {c.code: c for c in series_outcome(series).concerns}
     assert by_code["fine-lines"].intake == 7 and by_code["fine-lines"].change == -4
 
@@ -76,7 +78,9 @@ def test_outcome_page_of_a_series_without_records_says_so(acupuncturist_client, 
 
 
 @pytest.mark.parametrize("sessions", [1, 4])
-def test_outcome_page_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, series, traveller, django_assert_num_queries, sessions):
+def test_outcome_page_makes_a_fixed_number_of_queries(
+    acupuncturist_client, acupuncturist, series, traveller, django_assert_num_queries, sessions
+):
     visits = list(series.visits.order_by("sequence"))
     for week in range(sessions):
         traveller.move_to(at(f"2026-03-{2 + 7 * week:02d}", "10:30"))

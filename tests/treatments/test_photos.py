@@ -84,7 +84,9 @@ def test_without_photo_consent_nothing_is_stored_or_shown(acupuncturist_client, 
     consent_record(by=acupuncturist, patient=patient, kind=Consent.Kind.PHOTOS, given=False)
     with pytest.raises(ValidationError, match="not consented to photographs"):
         photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
-    response = acupuncturist_client.post(reverse("treatments:photo_new", args=[record.pk]), {"view": "front", "image": image_file()})
+    response = acupuncturist_client.post(
+        reverse("treatments:photo_new", args=[record.pk]), {"view": "front", "image": image_file()}
+    )
     assert response.status_code == 400
     assert not SessionPhoto.objects.exists() and not private_media.exists()
     page = acupuncturist_client.get(reverse("treatments:session_detail", args=[record.pk])).content.decode()
@@ -130,7 +132,9 @@ def test_the_real_size_limit_is_10_mb(acupuncturist, record):
         photos.photo_upload(by=acupuncturist, record=record, view="front", upload=upload)
 
 
-def test_a_new_photo_of_the_same_view_replaces_the_old_file(acupuncturist, record, private_media, django_capture_on_commit_callbacks):
+def test_a_new_photo_of_the_same_view_replaces_the_old_file(
+    acupuncturist, record, private_media, django_capture_on_commit_callbacks
+):
     old = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
     with django_capture_on_commit_callbacks(execute=True):
         new = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file("PNG", name="x.png"))
@@ -152,7 +156,9 @@ def test_anonymous_visitors_get_no_photo(client, acupuncturist, record):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-def test_side_by_side_shows_the_first_and_the_latest_photo_of_each_view(acupuncturist_client, acupuncturist, series, record, patient, traveller):
+def test_side_by_side_shows_the_first_and_the_latest_photo_of_each_view(
+    acupuncturist_client, acupuncturist, series, record, patient, traveller
+):
     first = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
     visits = list(series.visits.order_by("sequence"))
     latest = None
@@ -163,12 +169,16 @@ def test_side_by_side_shows_the_first_and_the_latest_photo_of_each_view(acupunct
     rows = photos.first_and_latest(patient)
     assert rows[0] == ("Front", first, latest) and rows[1] == ("Left side", None, None)
     page = acupuncturist_client.get(reverse("treatments:photo_compare", args=[patient.pk])).content.decode()
-    assert reverse("treatments:photo_file", args=[first.pk]) in page and reverse("treatments:photo_file", args=[latest.pk]) in page
+    assert (
+        reverse("treatments:photo_file", args=[first.pk]) in page and reverse("treatments:photo_file", args=[latest.pk]) in page
+    )
     assert "First · 02 Mar 2026" in page and "Latest · 16 Mar 2026" in page
 
 
 @pytest.mark.parametrize("uploads", [1, 4])
-def test_photo_comparison_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, record, patient, django_assert_num_queries, uploads):
+def test_photo_comparison_makes_a_fixed_number_of_queries(
+    acupuncturist_client, acupuncturist, record, patient, django_assert_num_queries, uploads
+):
     for view in ["front", "left", "right", "front"][:uploads]:
         photos.photo_upload(by=acupuncturist, record=record, view=view, upload=image_file())
     # session, user, permissions (2), patient, consent, audit, photos, roles (nav)

@@ -7,14 +7,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patients.models import FaceArea
+from tests.treatments.factories import RULES, TODAY, codes, facts, suggest
 from treatments import planning
 from treatments.catalogue import concern_names, load_options
-from tests.treatments.factories import RULES, TODAY, codes, facts, suggest
 
 pytestmark = pytest.mark.django_db
 
 PREGNANCY_CAUTIONED = {"LI4", "SP6", "SP10", "BL60", "BL67", "GB21", "CV4", "CV6"}
-ALL_CONCERNS = {"fine-lines": 8, "wrinkles": 8, "puffiness": 8, "dark-circles": 8, "discoloration": 8, "dullness": 8, "sagging": 8}
+ALL_CONCERNS = {
+    "fine-lines": 8,
+    "wrinkles": 8,
+    "puffiness": 8,
+    "dark-circles": 8,
+    "discoloration": 8,
+    "dullness": 8,
+    "sagging": 8,
+}
 
 
 def test_same_inputs_give_the_same_plan():
@@ -61,8 +69,10 @@ def test_more_severe_concerns_get_more_needles_and_time():
 def test_ranges_follow_the_clinic_settings():
     rules = planning.Rules(needles_min=30, needles_max=36, reduced_needles_max=32, retention_min=15, retention_max=18)
     proposal = planning.suggest_plan(
-        severities=ALL_CONCERNS, concern_names=concern_names(),
-        facts=facts(), rules=rules,
+        severities=ALL_CONCERNS,
+        concern_names=concern_names(),
+        facts=facts(),
+        rules=rules,
         options=load_options(),
     )
     assert 30 <= proposal.total_needles <= 36
@@ -136,8 +146,11 @@ def test_implanted_device_warns_against_electro_acupuncture():
 
 def test_no_screening_or_nothing_to_treat_is_a_clear_block():
     no_screening = planning.suggest_plan(
-        severities={"dullness": 5}, concern_names=concern_names(),
-        facts=planning.screening_facts(None, today=TODAY, rules=RULES), rules=RULES, options=load_options(),
+        severities={"dullness": 5},
+        concern_names=concern_names(),
+        facts=planning.screening_facts(None, today=TODAY, rules=RULES),
+        rules=RULES,
+        options=load_options(),
     )
     assert "No screening" in no_screening.blocked[0]
     assert "nothing to treat" in suggest({"dullness": 0}).blocked[0]
@@ -191,7 +204,9 @@ def test_every_generated_plan_is_within_the_ranges_and_never_excluded():
     @given(severities=severities, answers=screenings)
     def check(severities, answers):
         plan_facts = facts(**answers)
-        proposal = planning.suggest_plan(severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options)
+        proposal = planning.suggest_plan(
+            severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options
+        )
         if proposal.blocked:
             assert not proposal.items
             assert all(reason.strip() for reason in proposal.blocked)
@@ -204,9 +219,12 @@ def test_every_generated_plan_is_within_the_ranges_and_never_excluded():
         if answers["pregnant_or_trying"]:
             assert not codes(proposal.items) & PREGNANCY_CAUTIONED
         # The checker used on save agrees with the suggestion.
-        assert planning.plan_problems(
-            items=proposal.items, retention=proposal.retention, facts=plan_facts, rules=RULES, acknowledged=True
-        ) == []
+        assert (
+            planning.plan_problems(
+                items=proposal.items, retention=proposal.retention, facts=plan_facts, rules=RULES, acknowledged=True
+            )
+            == []
+        )
 
     check()
 
@@ -218,7 +236,9 @@ def test_a_plan_is_blocked_only_for_a_reason_the_screening_gives():
     @given(severities=severities, answers=screenings)
     def check(severities, answers):
         plan_facts = facts(**answers)
-        proposal = planning.suggest_plan(severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options)
+        proposal = planning.suggest_plan(
+            severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options
+        )
         nothing_to_treat = not any(severities.values())
         facial_block = answers["active_skin_infection"] or answers["facial_wound_or_rash"]
         if nothing_to_treat or facial_block:

@@ -66,7 +66,9 @@ def test_a_screening_that_blocks_treatment_stops_the_record(series, patient, acu
     traveller.move_to(at("2026-03-02", "10:10"))
     screening_record(by=acupuncturist, patient=patient, answers={"facial_wound_or_rash": True})
     start = session_start(first_visit(series))
-    assert start.blocked == ["Facial treatment is blocked: open wound or rash on the face. Record a new screening once it has cleared."]
+    assert start.blocked == [
+        "Facial treatment is blocked: open wound or rash on the face. Record a new screening once it has cleared."
+    ]
     with pytest.raises(ValidationError, match="Facial treatment is blocked"):
         record_session(first_visit(series), by=acupuncturist, items=[Chosen(options()["ST36"], 2)])
     assert not SessionRecord.objects.exists()
@@ -87,9 +89,16 @@ def _record_row(visit, **overrides) -> SessionRecord:
     from treatments.models import Plan
 
     data = dict(
-        visit=visit, patient=visit.patient, series=visit.series, plan=Plan.objects.filter(patient=visit.patient).first(),
-        screening=visit.patient.screenings.order_by("-answered_at").first(), recorded_by=visit.practitioner.user,
-        total_needles=40, retention_minutes=25, needles_max=70, retention_max=30,
+        visit=visit,
+        patient=visit.patient,
+        series=visit.series,
+        plan=Plan.objects.filter(patient=visit.patient).first(),
+        screening=visit.patient.screenings.order_by("-answered_at").first(),
+        recorded_by=visit.practitioner.user,
+        total_needles=40,
+        retention_minutes=25,
+        needles_max=70,
+        retention_max=30,
     )
     return SessionRecord.objects.create(**{**data, **overrides})
 
@@ -126,7 +135,9 @@ def test_bulk_and_in_place_writes_of_records_are_refused(series, acupuncturist, 
     with pytest.raises(NotSupportedError):
         SessionRecord.objects.filter(pk=record.pk).update(total_needles=90)
     with pytest.raises(NotSupportedError):
-        SessionItem.objects.bulk_create([SessionItem(record=record, kind="point", point=Point.objects.get(code="LI4"), needles=2, position=9)])
+        SessionItem.objects.bulk_create(
+            [SessionItem(record=record, kind="point", point=Point.objects.get(code="LI4"), needles=2, position=9)]
+        )
     with pytest.raises(ValidationError, match="never changed"):
         record.save()
     with pytest.raises(ValidationError):

@@ -81,12 +81,16 @@ def test_the_record_starts_with_the_screening_check(acupuncturist_client, visit,
     assert "Latest screening" in page and "Nothing has changed" in page
     assert "Save the session" not in page
     screening = patient.screenings.get()
-    response = acupuncturist_client.post(reverse("treatments:session_screening", args=[visit.pk]), {"confirm": "1", "screening": screening.pk})
+    response = acupuncturist_client.post(
+        reverse("treatments:session_screening", args=[visit.pk]), {"confirm": "1", "screening": screening.pk}
+    )
     assert response.status_code == 302 and response.url == f"{url}?screening={screening.pk}"
     assert AuditEvent.objects.filter(object_type="patients.screening", summary="confirmed unchanged at the visit").exists()
 
 
-def test_confirmed_screening_opens_the_prefilled_record_and_saving_completes_the_visit(acupuncturist_client, visit, patient, plan):
+def test_confirmed_screening_opens_the_prefilled_record_and_saving_completes_the_visit(
+    acupuncturist_client, visit, patient, plan
+):
     url = reverse("treatments:session_new", args=[visit.pk])
     response = acupuncturist_client.get(url, {"screening": patient.screenings.get().pk})
     page = response.content.decode()
@@ -129,15 +133,15 @@ def test_a_new_screening_that_blocks_treatment_stops_the_record_with_the_reason(
     assert "treatment is stopped" in page and "active skin infection on the face" in page
     assert "Save the session" not in page and "Nothing has changed" not in page
     # A record posted against the screening confirmed before is refused too.
-    response = acupuncturist_client.post(reverse("treatments:session_new", args=[visit.pk]), {"screening": old.pk, "retention": 25})
+    response = acupuncturist_client.post(
+        reverse("treatments:session_new", args=[visit.pk]), {"screening": old.pk, "retention": 25}
+    )
     assert response.status_code == 409
     assert not SessionRecord.objects.exists() and Visit.objects.get(pk=visit.pk).status == Visit.Status.BOOKED
 
 
 def test_a_new_screening_that_still_allows_treatment_continues_to_the_record(acupuncturist_client, visit, patient):
-    response = acupuncturist_client.post(
-        reverse("treatments:session_screening", args=[visit.pk]), {"s-pregnant_or_trying": "on"}
-    )
+    response = acupuncturist_client.post(reverse("treatments:session_screening", args=[visit.pk]), {"s-pregnant_or_trying": "on"})
     page = acupuncturist_client.get(response.url).content.decode()
     assert "Save the session and complete the visit" in page
     assert "LI4 Hegu: avoided in pregnancy" in page  # left out of the plan's prefill, with why
@@ -193,7 +197,9 @@ def _queries(client, url, django_assert_num_queries, expected, **params):
 
 
 @pytest.mark.parametrize("patients", [1, 4])
-def test_today_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, clinic, traveller, django_assert_num_queries, patients):
+def test_today_makes_a_fixed_number_of_queries(
+    acupuncturist_client, acupuncturist, clinic, traveller, django_assert_num_queries, patients
+):
     for index in range(patients):
         patient = intake_patient(concerns={"fine-lines": 6})
         saved_plan(patient, by=acupuncturist)
@@ -208,7 +214,9 @@ def test_today_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturi
 
 
 @pytest.mark.parametrize("sessions_before", [0, 3])
-def test_record_form_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, series, patient, traveller, django_assert_num_queries, sessions_before):
+def test_record_form_makes_a_fixed_number_of_queries(
+    acupuncturist_client, acupuncturist, series, patient, traveller, django_assert_num_queries, sessions_before
+):
     visits = list(series.visits.order_by("sequence"))
     for week in range(sessions_before):
         traveller.move_to(at(f"2026-03-{2 + 7 * week:02d}", "10:10"))
@@ -221,7 +229,9 @@ def test_record_form_makes_a_fixed_number_of_queries(acupuncturist_client, acupu
 
 
 @pytest.mark.parametrize("sessions", [1, 4])
-def test_record_and_sessions_pages_make_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, series, patient, traveller, django_assert_num_queries, sessions):
+def test_record_and_sessions_pages_make_a_fixed_number_of_queries(
+    acupuncturist_client, acupuncturist, series, patient, traveller, django_assert_num_queries, sessions
+):
     visits = list(series.visits.order_by("sequence"))
     for week in range(sessions):
         traveller.move_to(at(f"2026-03-{2 + 7 * week:02d}", "10:10"))
@@ -254,7 +264,9 @@ def test_an_invalid_new_screening_is_refused_with_its_message(acupuncturist_clie
 
 
 @pytest.mark.parametrize("screenings", [1, 4])
-def test_screening_check_page_makes_a_fixed_number_of_queries(acupuncturist_client, acupuncturist, visit, patient, django_assert_num_queries, screenings):
+def test_screening_check_page_makes_a_fixed_number_of_queries(
+    acupuncturist_client, acupuncturist, visit, patient, django_assert_num_queries, screenings
+):
     from patients.intake import screening_record
 
     for _ in range(screenings - 1):

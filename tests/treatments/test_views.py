@@ -165,7 +165,8 @@ def test_plan_page_makes_a_fixed_number_of_queries(acupuncturist_client, acupunc
 
 @pytest.mark.parametrize("extra_concerns", [1, 6])
 def test_new_plan_page_makes_a_fixed_number_of_queries(acupuncturist_client, django_assert_num_queries, extra_concerns):
-    concerns = dict(list({"fine-lines": 5, "wrinkles": 6, "sagging": 7, "puffiness": 8, "dullness": 4, "discoloration": 3}.items())[:extra_concerns])
+    severities = {"fine-lines": 5, "wrinkles": 6, "sagging": 7, "puffiness": 8, "dullness": 4, "discoloration": 3}
+    concerns = dict(list(severities.items())[:extra_concerns])
     patient = intake_patient(concerns=concerns)
     # session, user, 2 × permissions, patient, screening, settings, severities, concerns,
     # catalogue (4), audit, roles (nav), templates
