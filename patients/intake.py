@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patients.models import Concern, Consent, Patient, PatientConcern, Screening
+from patients.search import probable_duplicates
 from staff.audit import audit_record
 
 ADULT_AGE = 18
@@ -120,6 +121,22 @@ def validate_screening(data: dict, *, today: dt.date) -> None:
         raise ValidationError(errors)
 
 
+class ProbableDuplicate(ValidationError):
+    """Registration refused because the patient looks already registered; ``matches`` lists who.
+
+    Registering them anyway takes the staff member's word that it is a different person
+    (``patient_register(confirmed_new=True)``)."""
+
+    MESSAGE = (
+        "This looks like a patient who is already registered (listed above). Open their record, "
+        "or tick this box if it is a different person."
+    )
+
+    def __init__(self, matches: list[Patient]):
+        super().__init__({"confirm_new": self.MESSAGE}, code="probable_duplicate")
+        self.matches = matches
+
+
 @dataclass(frozen=True)
 class IntakeConsents:
     treatment: bool
@@ -138,8 +155,12 @@ def patient_register(
     screening: dict,
     concerns: dict[Concern, int | None],
     consents: IntakeConsents,
+    confirmed_new: bool = False,
 ) -> Patient:
-    """Registers a new patient with their first screening, concerns and consents, all or nothing."""
+    """Registers a new patient with their first screening, concerns and consents, all or nothing.
+
+    Raises ``ProbableDuplicate`` when a patient with the same name and date of birth, or the same
+    e-mail, exists already, unless ``confirmed_new`` says it is a different person."""
     now = timezone.now()
     today = timezone.localdate(now)
     cleaned = validate_demographics(demographics, today=today)
@@ -149,6 +170,15 @@ def patient_register(
         raise ValidationError({"treatment_consent": "Treatment cannot be booked without the patient's signed consent."})
     if not chosen:
         raise ValidationError({None: "Give at least one concern with its severity (0–10)."})
+    if not confirmed_new and (
+        matches := probable_duplicates(
+            first_name=cleaned["first_name"],
+            last_name=cleaned["last_name"],
+            date_of_birth=cleaned["date_of_birth"],
+            email=cleaned["email"],
+        )
+    ):
+        raise ProbableDuplicate(matches)
 
     if cleaned.get("reminder_consent"):
         cleaned["reminder_consent_changed_at"] = now
@@ -241,4 +271,6 @@ def has_consent(patient: Patient, kind: str) -> bool:
 
 
 def latest_screening(patient: Patient) -> Screening | None:
+    # Only treatments/views.py still calls this; its owner is rewriting that module. New code
+    # uses Screening.objects.latest_for(patient), and this goes when that caller does.
     return Screening.objects.latest_for(patient)

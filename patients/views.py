@@ -1,10 +1,14 @@
+"""Patients pages. Each has one shape: the patient through ``patients.access.patient_for``
+(permission, lookup, read audit) → a form → one function of ``patients.intake`` → redirect or
+render."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from patients.access import patient_for
 from patients.forms import (
     ConcernsForm,
     ConsentChangeForm,
@@ -16,6 +20,7 @@ from patients.forms import (
 )
 from patients.intake import (
     IntakeConsents,
+    ProbableDuplicate,
     concerns_set,
     consent_record,
     latest_consents,
@@ -23,79 +28,54 @@ from patients.intake import (
     patient_update,
     screening_record,
 )
-from patients.models import Concern, Patient, PatientConcern, Screening
-from patients.search import patient_search, probable_duplicates
-from staff.access import require
-from staff.audit import audit_record
+from patients.models import Patient, Screening
+from patients.selectors import active_concerns, concern_severities, patients_listed, patients_with_record
+from staff.access import require, staff_only
 from staff.errors import add_domain_errors
 
 PAGE_SIZE = 25
-
-
-def get_patient(pk: int, *, detail: bool = False) -> Patient:
-    queryset = Patient.objects.all()
-    if detail:
-        queryset = queryset.prefetch_related(
-            Prefetch("screenings", queryset=Screening.objects.select_related("recorded_by")),
-            Prefetch("concerns", queryset=PatientConcern.objects.select_related("concern")),
-            "consents",
-        )
-    return get_object_or_404(queryset, pk=pk)
 
 
 @require("patients.view_patient")
 def patient_list(request):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    patients = patient_search(query) if query else Patient.objects.all()
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(patients_listed(query), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "patients/list.html", {"form": form, "query": query, "page": page})
 
 
 @require("patients.add_patient", "patients.add_screening")
 @require_http_methods(["GET", "POST"])
 def intake(request):
-    concerns = list(Concern.objects.filter(active=True))
     data = request.POST if request.method == "POST" else None
     patient_form = PatientForm(data, prefix="p")
     screening_form = ScreeningForm(data, prefix="s")
-    concerns_form = ConcernsForm(data, prefix="c", concerns=concerns)
+    concerns_form = ConcernsForm(data, prefix="c", concerns=active_concerns())
     consent_form = ConsentForm(data, prefix="k")
     duplicate_form = DuplicateConfirmForm(data, prefix="d")
     forms = [patient_form, screening_form, concerns_form, consent_form, duplicate_form]
     duplicates: list[Patient] = []
 
     if data is not None and all(form.is_valid() for form in forms):
-        demographics = patient_form.cleaned_data
-        duplicates = probable_duplicates(
-            first_name=demographics["first_name"],
-            last_name=demographics["last_name"],
-            date_of_birth=demographics["date_of_birth"],
-            email=demographics.get("email") or "",
-        )
-        if duplicates and not duplicate_form.cleaned_data["confirm_new"]:
-            duplicate_form.add_error(
-                "confirm_new",
-                "This looks like a patient who is already registered (listed above). Open their record, "
-                "or tick this box if it is a different person.",
+        try:
+            patient = patient_register(
+                by=request.user,
+                demographics=patient_form.cleaned_data,
+                screening=screening_form.answers(),
+                concerns=concerns_form.severities(),
+                consents=IntakeConsents(
+                    treatment=consent_form.cleaned_data["treatment_consent"],
+                    photos=consent_form.cleaned_data["photo_consent"],
+                ),
+                confirmed_new=duplicate_form.cleaned_data["confirm_new"],
             )
+        except ValidationError as exc:
+            if isinstance(exc, ProbableDuplicate):
+                duplicates = exc.matches
+            add_domain_errors(exc, *forms)
         else:
-            try:
-                patient = patient_register(
-                    by=request.user,
-                    demographics=demographics,
-                    screening=screening_form.answers(),
-                    concerns=concerns_form.severities(),
-                    consents=IntakeConsents(
-                        treatment=consent_form.cleaned_data["treatment_consent"],
-                        photos=consent_form.cleaned_data["photo_consent"],
-                    ),
-                )
-            except ValidationError as exc:
-                add_domain_errors(exc, *forms)
-            else:
-                messages.success(request, f"{patient} is registered.")
-                return redirect("patients:detail", pk=patient.pk)
+            messages.success(request, f"{patient} is registered.")
+            return redirect("patients:detail", pk=patient.pk)
 
     return render(
         request,
@@ -113,10 +93,9 @@ def intake(request):
     )
 
 
-@require("patients.view_patient")
+@staff_only
 def patient_detail(request, pk: int):
-    patient = get_patient(pk, detail=True)
-    audit_record(user=request.user, action="view", obj=patient, patient_id=patient.pk)
+    patient = patient_for(request, pk, perms=("patients.view_patient",), read="record", queryset=patients_with_record())
     screenings = list(patient.screenings.all())
     return render(
         request,
@@ -131,10 +110,10 @@ def patient_detail(request, pk: int):
     )
 
 
-@require("patients.change_patient")
+@staff_only
 @require_http_methods(["GET", "POST"])
 def patient_edit(request, pk: int):
-    patient = get_patient(pk)
+    patient = patient_for(request, pk, perms=("patients.change_patient",), read="details form")
     form = PatientForm(request.POST or None, instance=patient, prefix="p")
     if request.method == "POST" and form.is_valid():
         try:
@@ -147,10 +126,11 @@ def patient_edit(request, pk: int):
     return render(request, "patients/edit.html", {"patient": patient, "form": form})
 
 
-@require("patients.add_screening")
+@staff_only
 @require_http_methods(["GET", "POST"])
 def screening_new(request, pk: int):
-    patient = get_patient(pk)
+    # The form starts from the previous answers, so opening it reads the latest screening.
+    patient = patient_for(request, pk, perms=("patients.add_screening",), read="screening form")
     previous = Screening.objects.latest_for(patient)
     initial = {name: getattr(previous, name) for name in ScreeningForm.Meta.fields} if previous else None
     form = ScreeningForm(request.POST or None, initial=initial, prefix="s")
@@ -165,13 +145,13 @@ def screening_new(request, pk: int):
     return render(request, "patients/screening_form.html", {"patient": patient, "form": form})
 
 
-@require("patients.change_patient")
+@staff_only
 @require_http_methods(["GET", "POST"])
 def concerns_edit(request, pk: int):
-    patient = get_patient(pk)
-    concerns = list(Concern.objects.filter(active=True))
-    current = dict(patient.concerns.values_list("concern_id", "severity"))
-    form = ConcernsForm(request.POST or None, prefix="c", concerns=concerns, initial_severities=current)
+    patient = patient_for(request, pk, perms=("patients.change_patient",), read="concerns form")
+    form = ConcernsForm(
+        request.POST or None, prefix="c", concerns=active_concerns(), initial_severities=concern_severities(patient)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             concerns_set(by=request.user, patient=patient, concerns=form.severities())
@@ -183,10 +163,10 @@ def concerns_edit(request, pk: int):
     return render(request, "patients/concerns_form.html", {"patient": patient, "form": form})
 
 
-@require("patients.add_consent")
+@staff_only
 @require_http_methods(["POST"])
 def consent_change(request, pk: int):
-    patient = get_patient(pk)
+    patient = patient_for(request, pk, perms=("patients.add_consent",), read=None)
     form = ConsentChangeForm(request.POST)
     if form.is_valid():
         consent_record(by=request.user, patient=patient, kind=form.cleaned_data["kind"], given=form.cleaned_data["given"])

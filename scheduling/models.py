@@ -16,13 +16,13 @@ to those rows goes through a function in ``scheduling.booking``, which updates t
 
 import datetime as dt
 import uuid
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from patients.models import Patient
+from staff.mail import sender_domain
 
 
 class Weekday(models.IntegerChoices):
@@ -335,7 +335,7 @@ class MaintenanceSchedule(models.Model):
 def new_message_id() -> str:
     """A Message-ID fixed when the reminder is created and sent with every copy of it, so that
     the one duplicate no design can rule out (see README, Reminders) is folded by mail clients."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "acuclinic.invalid"
+    domain = sender_domain()
     return f"<reminder.{uuid.uuid4().hex}@{domain}>"
 
 

@@ -5,9 +5,7 @@ the practitioner and the kind of appointment.
 """
 
 import datetime as dt
-from email.utils import parseaddr
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -16,6 +14,7 @@ from scheduling.clock import UTC, to_local
 from scheduling.links import ACTIONS, link_url
 from scheduling.models import ClinicSettings, Reminder, Visit
 from scheduling.reminders import unbooked_sessions
+from staff.mail import sender_domain
 
 TEMPLATES = {
     Reminder.Kind.VISIT_UPCOMING: "emails/reminder_visit",
@@ -96,7 +95,7 @@ def visit_ics(visit: Visit, *, clinic: ClinicSettings, sequence: int) -> str:
     """One event in UTC (calendars show it in the reader's zone). The UID is the visit's, so a
     later reminder for a moved visit updates the same calendar entry; ``sequence`` (the reminder
     id, which grows with each new reminder) tells the calendar which copy is newer."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "acuclinic.invalid"
+    domain = sender_domain()
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

@@ -4,10 +4,16 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from patients.intake import IntakeConsents, normalise_phone, patient_register, validate_demographics
+from patients.intake import (
+    IntakeConsents,
+    ProbableDuplicate,
+    normalise_phone,
+    patient_register,
+    validate_demographics,
+)
 from patients.models import Consent, Patient, PatientConcern, Screening
 from staff.models import AuditEvent
-from tests.factories import concern, front_desk_user
+from tests.factories import PatientFactory, concern, front_desk_user
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -116,6 +122,51 @@ def test_refused_intake_saves_nothing(kwargs, message):
     assert message in str(exc.value)
     assert Patient.objects.count() == 0
     assert Screening.objects.count() == Consent.objects.count() == PatientConcern.objects.count() == 0
+
+
+def register(**overrides) -> Patient:
+    return patient_register(
+        **{
+            "by": front_desk_user(),
+            "demographics": demographics(),
+            "screening": {},
+            "concerns": {concern("fine-lines"): 5},
+            "consents": IntakeConsents(treatment=True, photos=True),
+            **overrides,
+        }
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "existing",
+    [
+        {"first_name": "ADA", "last_name": "lovelace", "date_of_birth": dt.date(1985, 12, 10), "email": "x@example.com"},
+        {"first_name": "Augusta", "last_name": "King", "date_of_birth": dt.date(1990, 1, 1), "email": "ada@example.com"},
+    ],
+    ids=["same name and birth date", "same e-mail"],
+)
+def test_a_probable_duplicate_is_refused_with_the_matches_and_nothing_saved(existing):
+    twin = PatientFactory(**existing)
+    with pytest.raises(ProbableDuplicate) as exc:
+        register()
+    assert exc.value.matches == [twin]
+    assert "confirm_new" in exc.value.error_dict
+    assert Patient.objects.count() == 1 and Screening.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_probable_duplicate_confirmed_as_a_different_person_is_registered():
+    PatientFactory(first_name="Ada", last_name="Lovelace", date_of_birth=dt.date(1985, 12, 10))
+    patient = register(confirmed_new=True)
+    assert Patient.objects.count() == 2 and patient.screenings.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_same_name_born_another_day_is_no_duplicate():
+    PatientFactory(first_name="Ada", last_name="Lovelace", date_of_birth=dt.date(1990, 1, 1), email="x@example.com")
+    register()
+    assert Patient.objects.count() == 2
 
 
 @pytest.mark.django_db
