@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from patients.models import Concern
+from patients.models import Concern, face_area_labels
 from treatments.models import Adjunct, ConcernTarget, ItemKind, NeedlingPattern, Point
 from treatments.planning import Chosen, Option
 
@@ -13,7 +13,7 @@ def option_from_point(point: Point, weights: tuple = ()) -> Option:
         code=point.code,
         name=point.pinyin,
         region=point.region,
-        face_area=point.face_area,
+        face_areas=tuple(point.face_areas),
         on_face=point.kind == Point.Kind.FACE,
         needles_min=point.needles,
         needles_max=point.needles,
@@ -32,8 +32,8 @@ def option_from_pattern(pattern: NeedlingPattern, weights: tuple = ()) -> Option
         kind="pattern",
         code=pattern.code,
         name=pattern.name,
-        region=pattern.get_face_area_display().lower(),
-        face_area=pattern.face_area,
+        region=face_area_labels(pattern.face_areas),
+        face_areas=tuple(pattern.face_areas),
         on_face=True,
         needles_min=pattern.needles_min,
         needles_max=pattern.needles_max,

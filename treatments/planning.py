@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from patients.models import FaceArea, Screening
+from patients.models import FaceArea, Screening, face_area_labels
+from treatments.hard_rules import forbidden_in_pregnancy
 
 # An adjunct is suggested only for a concern at least this severe (mild concerns don't need it).
 ADJUNCT_MIN_SEVERITY = 4
@@ -41,7 +42,7 @@ class Option:
     code: str
     name: str
     region: str
-    face_area: str = ""  # a patients.models.FaceArea value, "" when not on the face
+    face_areas: tuple[str, ...] = ()  # patients.models.FaceArea values, () when not on the face
     on_face: bool = False
     needles_min: int = 0  # points: their fixed count (2 bilateral, 1 midline); adjuncts: 0
     needles_max: int = 0
@@ -78,8 +79,10 @@ class Rules:
     reduced_needles_max: int = 46
     retention_min: int = 20
     retention_max: int = 30
-    filler_botox_wait_days: int = 14
-    procedure_wait_days: int = 30
+    botox_wait_days: int = 14
+    filler_wait_days: int = 14
+    laser_peel_wait_days: int = 30
+    surgery_wait_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -121,14 +124,19 @@ def screening_facts(screening: Screening | None, *, today: dt.date, rules: Rules
         # No area given means the whole face must be avoided.
         return frozenset(areas or FaceArea.values)
 
-    filler = recent(screening.filler_botox_on, screening.filler_botox_areas, rules.filler_botox_wait_days)
-    procedure = recent(screening.cosmetic_procedure_on, screening.cosmetic_procedure_areas, rules.procedure_wait_days)
+    filler = recent(screening.botox_on, screening.botox_areas, rules.botox_wait_days) | recent(
+        screening.filler_on, screening.filler_areas, rules.filler_wait_days
+    )
+    laser = recent(screening.laser_peel_on, screening.laser_peel_areas, rules.laser_peel_wait_days)
+    surgery = recent(screening.surgery_on, screening.surgery_areas, rules.surgery_wait_days)
+    procedure = laser | surgery
 
     acknowledge = []
     if screening.bleeding_risk:
         acknowledge.append("Bleeding disorder or anticoagulant/antiplatelet medication: bruising risk (fewer needles, no cupping).")
     if procedure:
-        acknowledge.append(f"Laser, peel or cosmetic surgery on {screening.cosmetic_procedure_on:%d %b %Y}: treated areas are not needled.")
+        on = max(day for day, areas in ((screening.laser_peel_on, laser), (screening.surgery_on, surgery)) if areas)
+        acknowledge.append(f"Laser, peel or cosmetic surgery on {on:%d %b %Y}: treated areas are not needled.")
     if screening.uncontrolled_blood_pressure:
         acknowledge.append("Uncontrolled high blood pressure.")
     if screening.severe_migraines:
@@ -190,7 +198,9 @@ def exclusion_reason(option: Option, facts: Facts) -> str | None:
     """Why the screening rules this option out, or None when it may be used."""
     if option.on_face and facts.facial_block:
         return f"no facial treatment: {', '.join(facts.facial_block)}"
-    if facts.pregnant and option.avoid_in_pregnancy:
+    # The hard set (treatments.hard_rules, by code and region) holds whatever the flags say.
+    hard = option.kind == "point" and forbidden_in_pregnancy(code=option.code, region=option.region)
+    if facts.pregnant and (hard or option.avoid_in_pregnancy):
         return "avoided in pregnancy (pregnant or trying to conceive)"
     if facts.pregnant and option.lower_abdominal:
         return "no lower-abdominal points in pregnancy"
@@ -200,10 +210,10 @@ def exclusion_reason(option: Option, facts: Facts) -> str | None:
         return "recent laser, peel or surgery: not over freshly treated skin"
     if option.kind == "adjunct" and facts.bleeding_risk and option.avoid_with_bleeding_risk:
         return "bleeding risk: suction bruises"
-    if option.face_area and option.face_area in facts.filler_areas:
-        return f"Botox/filler within the wait period ({FaceArea(option.face_area).label.lower()})"
-    if option.face_area and option.face_area in facts.procedure_areas:
-        return f"laser, peel or surgery within the wait period ({FaceArea(option.face_area).label.lower()})"
+    if treated := [area for area in option.face_areas if area in facts.filler_areas]:
+        return f"Botox/filler within the wait period ({face_area_labels(treated)})"
+    if treated := [area for area in option.face_areas if area in facts.procedure_areas]:
+        return f"laser, peel or surgery within the wait period ({face_area_labels(treated)})"
     if option.kind == "pattern" and facts.keloid:
         return "keloid tendency: no local (intradermal) needling"
     return None
@@ -415,18 +425,18 @@ def suggest_plan(
             total += extra
     # Support points go first where the plan already works (same face area), then distal
     # points, then the rest of the face: a puffiness plan is not filled up with forehead points.
-    areas = {item.option.face_area for item in items if item.option.face_area}
+    areas = {area for item in items for area in item.option.face_areas}
     support = sorted(
         (o for o in allowed if o.kind == "point" and o.key not in taken),
-        key=lambda o: (0 if o.face_area in areas else 1 if not o.on_face else 2, o.order, o.key),
+        key=lambda o: (0 if areas.intersection(o.face_areas) else 1 if not o.on_face else 2, o.order, o.key),
     )
     for option in support:
         if total >= limits.needles_min:
             break
         if total + option.needles_max > limits.needles_max:
             continue
-        if option.face_area in areas:
-            reason = f"Local support ({FaceArea(option.face_area).label.lower()}), to reach the minimum needle count."
+        if local := [area for area in option.face_areas if area in areas]:
+            reason = f"Local support ({face_area_labels(local)}), to reach the minimum needle count."
         else:
             reason = "General support, to reach the minimum needle count."
         items.append(Chosen(option, option.needles_max, None, reason))
@@ -509,8 +519,10 @@ def rules_from_settings(settings_row) -> Rules:
         reduced_needles_max=settings_row.reduced_needles_max,
         retention_min=settings_row.retention_min,
         retention_max=settings_row.retention_max,
-        filler_botox_wait_days=settings_row.filler_botox_wait_days,
-        procedure_wait_days=settings_row.procedure_wait_days,
+        botox_wait_days=settings_row.botox_wait_days,
+        filler_wait_days=settings_row.filler_wait_days,
+        laser_peel_wait_days=settings_row.laser_peel_wait_days,
+        surgery_wait_days=settings_row.surgery_wait_days,
     )
 
 

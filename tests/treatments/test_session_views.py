@@ -256,7 +256,7 @@ def test_today_shows_why_a_patients_treatment_is_blocked(acupuncturist_client, a
 
 def test_an_invalid_new_screening_is_refused_with_its_message(acupuncturist_client, visit, patient):
     response = acupuncturist_client.post(
-        reverse("treatments:session_screening", args=[visit.pk]), {"s-filler_botox_on": "2026-03-01"}
+        reverse("treatments:session_screening", args=[visit.pk]), {"s-botox_on": "2026-03-01"}
     )
     assert response.status_code == 400
     assert "Tick the treated areas" in response.content.decode()
