@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# How far apart maintenance visits may be, for the clinic default and a patient's own interval.
+MAINTENANCE_WEEKS_MIN, MAINTENANCE_WEEKS_MAX = 1, 26
 
 class Weekday(models.IntegerChoices):
     # Python's date.weekday() numbering, so no translation is needed anywhere.
@@ -46,7 +48,8 @@ class ClinicSettings(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="clinic_settings_single_row"),
             models.CheckConstraint(
-                condition=Q(maintenance_weeks__gte=1) & Q(maintenance_weeks__lte=26), name="clinic_maintenance_weeks_range"
+                condition=Q(maintenance_weeks__gte=MAINTENANCE_WEEKS_MIN) & Q(maintenance_weeks__lte=MAINTENANCE_WEEKS_MAX),
+                name="clinic_maintenance_weeks_range",
             ),
             models.CheckConstraint(condition=Q(slot_minutes__in=[5, 10, 15, 20, 30, 60]), name="clinic_slot_minutes_grid"),
         ]

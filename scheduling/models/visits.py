@@ -10,12 +10,26 @@ to those rows goes through a function in ``scheduling.booking``, which updates t
 ``Reminder`` rows (``scheduling.reminders``) inside the same ``transaction.atomic`` block.
 """
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from patients.models import Patient
-from scheduling.models.clinic import AppointmentType, Practitioner, Room
+from scheduling.clock import to_local
+from scheduling.errors import BookingError
+from scheduling.models.clinic import (
+    MAINTENANCE_WEEKS_MAX,
+    MAINTENANCE_WEEKS_MIN,
+    AppointmentType,
+    Practitioner,
+    Room,
+)
+
+# The course lengths the clinic offers.
+SERIES_MIN_SESSIONS, SERIES_MAX_SESSIONS = 6, 12
 
 
 class Series(models.Model):
@@ -31,8 +45,8 @@ class Series(models.Model):
         COMPLETED = "completed", "Completed"
         CANCELLED = "cancelled", "Cancelled"
 
-    MIN_SESSIONS = 6
-    MAX_SESSIONS = 12
+    MIN_SESSIONS = SERIES_MIN_SESSIONS
+    MAX_SESSIONS = SERIES_MAX_SESSIONS
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="series")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="series")
@@ -54,7 +68,8 @@ class Series(models.Model):
             # Make-up sessions may take a series past 12 only by replacing cancelled ones, so
             # the plan itself stays within the course length the clinic offers.
             models.CheckConstraint(
-                condition=Q(sessions_planned__gte=6) & Q(sessions_planned__lte=12), name="series_sessions_6_12"
+                condition=Q(sessions_planned__gte=SERIES_MIN_SESSIONS) & Q(sessions_planned__lte=SERIES_MAX_SESSIONS),
+                name="series_sessions_6_12",
             ),
             models.CheckConstraint(condition=Q(cadence_days__in=[7, 14]), name="series_cadence"),
             models.CheckConstraint(
@@ -67,18 +82,49 @@ class Series(models.Model):
         return f"{self.sessions_planned} × {self.appointment_type.name} for {self.patient}"
 
 
-class Visit(models.Model):
-    class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        ARRIVED = "arrived", "Arrived"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
-        NO_SHOW = "no_show", "No-show"
+class VisitStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ARRIVED = "arrived", "Arrived"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
 
-    # Visits in these states hold their time; a cancelled visit or a no-show frees it.
-    BLOCKING = (Status.BOOKED, Status.ARRIVED, Status.COMPLETED)
-    # States that still lie ahead of the clinic (can be moved, cancelled, arrived, completed).
-    OPEN = (Status.BOOKED, Status.ARRIVED)
+
+# Module-level so that ``Visit.Meta``'s constraints can use them too.
+# Visits in these states hold their time; a cancelled visit or a no-show frees it.
+VISIT_BLOCKING = (VisitStatus.BOOKED, VisitStatus.ARRIVED, VisitStatus.COMPLETED)
+# States that still lie ahead of the clinic (can be cancelled or completed).
+VISIT_OPEN = (VisitStatus.BOOKED, VisitStatus.ARRIVED)
+
+
+class VisitQuerySet(models.QuerySet):
+    def locked(self, pk: int) -> "Visit":
+        """A fresh copy of the visit, row-locked until the transaction ends (two staff changing
+        the same visit at once go one after the other, each seeing the other's result)."""
+        return self.select_for_update(of=("self",)).select_related("practitioner", "appointment_type", "series").get(pk=pk)
+
+
+class Visit(models.Model):
+    Status = VisitStatus
+    BLOCKING = VISIT_BLOCKING
+    OPEN = VISIT_OPEN
+    # The one table of allowed status changes: each new status, and the states it may come from.
+    TRANSITIONS = {
+        Status.ARRIVED: (Status.BOOKED,),
+        Status.NO_SHOW: (Status.BOOKED,),
+        Status.CANCELLED: VISIT_OPEN,
+        Status.COMPLETED: VISIT_OPEN,
+    }
+    # Changes that keep the status (a new time, the patient's confirmation) need a booked visit.
+    CHANGEABLE = (Status.BOOKED,)
+    _CHANGE_WORDS = {
+        Status.ARRIVED: "marked arrived",
+        Status.NO_SHOW: "marked as a no-show",
+        Status.CANCELLED: "cancelled",
+        Status.COMPLETED: "completed",
+    }
+
+    objects = VisitQuerySet.as_manager()
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="visits")
@@ -120,7 +166,7 @@ class Visit(models.Model):
             # One live visit per position in a series; a cancelled one keeps its number for history.
             models.UniqueConstraint(
                 fields=["series", "sequence"],
-                condition=Q(status__in=["booked", "arrived", "completed"]),
+                condition=Q(status__in=list(VISIT_BLOCKING)),
                 name="visit_series_sequence_unique",
             ),
         ]
@@ -131,6 +177,33 @@ class Visit(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    def refuse_unless(self, allowed: tuple[str, ...], action: str) -> None:
+        """Raises ``BookingError`` saying why, unless the visit is in one of the ``allowed`` states."""
+        if self.status not in allowed:
+            raise BookingError(f"A visit that is {self.get_status_display().lower()} cannot be {action}.")
+
+    def check_change(self, status: str, *, at: dt.datetime) -> None:
+        """Raises ``BookingError`` unless the visit may become ``status`` at ``at``: first the
+        transition table (so the state is the reason given), then when the change can happen."""
+        self.refuse_unless(self.TRANSITIONS[status], self._CHANGE_WORDS[status])
+        if status == self.Status.ARRIVED and to_local(self.starts_at).date() != to_local(at).date():
+            raise BookingError("A patient can only arrive on the day of the visit.")
+        if status == self.Status.NO_SHOW and self.starts_at > at:
+            raise BookingError("The visit has not started yet: a patient can only miss it once it has begun.")
+        if status == self.Status.COMPLETED and self.starts_at > at:
+            raise BookingError("A visit cannot be completed before it has started.")
+
+    def change_status(self, status: str, *, at: dt.datetime, cancel_reason: str = "") -> None:
+        """Moves the visit to ``status`` if ``check_change`` allows it, and saves the change. Call
+        it on a row locked with ``Visit.objects.locked`` inside the transaction that acts on it."""
+        self.check_change(status, at=at)
+        self.status, self.status_changed_at = status, at
+        fields = ["status", "status_changed_at", "updated_at"]
+        if status == self.Status.CANCELLED:
+            self.cancel_reason = cancel_reason[: self._meta.get_field("cancel_reason").max_length]
+            fields.append("cancel_reason")
+        self.save(update_fields=fields)
 
 
 class MaintenanceSchedule(models.Model):
@@ -148,10 +221,23 @@ class MaintenanceSchedule(models.Model):
         ordering = ["due_on"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(interval_weeks__isnull=True) | (Q(interval_weeks__gte=1) & Q(interval_weeks__lte=26)),
+                condition=Q(interval_weeks__isnull=True)
+                | (Q(interval_weeks__gte=MAINTENANCE_WEEKS_MIN) & Q(interval_weeks__lte=MAINTENANCE_WEEKS_MAX)),
                 name="maintenance_interval_range",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.patient}: maintenance due {self.due_on:%d %b %Y}"
+
+    @staticmethod
+    def check_interval(weeks: int | None) -> None:
+        """A patient's own interval (None: the clinic default) must be one the clinic allows."""
+        if weeks is not None and not MAINTENANCE_WEEKS_MIN <= weeks <= MAINTENANCE_WEEKS_MAX:
+            raise ValidationError(
+                {"interval_weeks": [f"Choose between {MAINTENANCE_WEEKS_MIN} and {MAINTENANCE_WEEKS_MAX} weeks."]}
+            )
+
+    def set_due(self, *, default_weeks: int) -> None:
+        """The due date: ``since`` plus the patient's own interval, or else the clinic's default."""
+        self.due_on = self.since + dt.timedelta(weeks=self.interval_weeks or default_weeks)
