@@ -18,6 +18,22 @@ def new_message_id() -> str:
     return f"<reminder.{uuid.uuid4().hex}@{domain}>"
 
 
+class ReminderState(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired (no longer useful)"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Not yet handed to the mail server: a change to the visit, series or schedule cancels these
+# and makes new ones. A reminder already ``sending`` is left to finish. Module-level so that
+# ``Reminder.Meta``'s constraints can use it too.
+REMINDER_WAITING = (ReminderState.PENDING, ReminderState.QUEUED)
+
+
 class Reminder(models.Model):
     """One reminder e-mail to one patient, sent by the worker once ``next_attempt_at`` has come.
 
@@ -31,18 +47,8 @@ class Reminder(models.Model):
         MAINTENANCE_DUE = "maintenance_due", "Maintenance due"
         SERIES_UNBOOKED = "series_unbooked", "Series sessions to book"
 
-    class State(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired (no longer useful)"
-        CANCELLED = "cancelled", "Cancelled"
-
-    # Not yet handed to the mail server: a change to the visit, series or schedule cancels these
-    # and makes new ones. A reminder already ``sending`` is left to finish.
-    WAITING = (State.PENDING, State.QUEUED)
+    State = ReminderState
+    WAITING = REMINDER_WAITING
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
@@ -90,16 +96,16 @@ class Reminder(models.Model):
             # One waiting reminder per visit, per series, per patient and maintenance reminder
             # time: a booking change replaces the waiting one, it never adds a second.
             models.UniqueConstraint(
-                fields=["visit"], condition=Q(kind="visit_upcoming", state__in=["pending", "queued"]),
+                fields=["visit"], condition=Q(kind="visit_upcoming", state__in=list(REMINDER_WAITING)),
                 name="reminder_one_waiting_per_visit",
             ),
             models.UniqueConstraint(
-                fields=["series"], condition=Q(kind="series_unbooked", state__in=["pending", "queued"]),
+                fields=["series"], condition=Q(kind="series_unbooked", state__in=list(REMINDER_WAITING)),
                 name="reminder_one_waiting_per_series",
             ),
             models.UniqueConstraint(
                 fields=["patient", "due_at"],
-                condition=Q(kind="maintenance_due", state__in=["pending", "queued"]),
+                condition=Q(kind="maintenance_due", state__in=list(REMINDER_WAITING)),
                 name="reminder_one_waiting_maintenance",
             ),
         ]

@@ -161,7 +161,8 @@ class Visit(models.Model):
                 name="visit_series_sequence_together",
             ),
             models.CheckConstraint(
-                condition=Q(status="cancelled") | Q(cancel_reason=""), name="visit_cancel_reason_only_when_cancelled"
+                condition=Q(status=VisitStatus.CANCELLED) | Q(cancel_reason=""),
+                name="visit_cancel_reason_only_when_cancelled",
             ),
             # One live visit per position in a series; a cancelled one keeps its number for history.
             models.UniqueConstraint(

@@ -163,6 +163,15 @@ def test_an_old_proposal_is_refused(front_desk_client, clinic, lin, patient):
     assert SeriesConfirmForm.EXPIRED.encode() in response.content
 
 
+def test_a_practitioner_gone_since_the_proposal_is_refused(front_desk_client, clinic, lin, patient):
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
+    lin.active = False
+    lin.save(update_fields=["active"])
+    response = front_desk_client.post(reverse("scheduling:series_new"), confirm_data(proposed))
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert b"no longer available" in response.content
+
+
 def test_the_signed_shifted_flags_are_what_gets_booked(front_desk_client, clinic, lin, patient):
     visit_book(patient=PatientFactory(), practitioner=lin, appointment_type=clinic.treatment,
                starts_at=at("2026-03-17", "10:00"), by=None)
