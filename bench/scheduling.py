@@ -30,7 +30,7 @@ from django.utils import timezone  # noqa: E402
 
 from patients.models import Patient  # noqa: E402
 from scheduling.availability import free_slots  # noqa: E402
-from scheduling.booking import series_book, series_propose  # noqa: E402
+from scheduling.booking import series_book  # noqa: E402
 from scheduling.clock import clinic_zone, local_datetime  # noqa: E402
 from scheduling.models import (  # noqa: E402
     AppointmentType,
@@ -40,6 +40,7 @@ from scheduling.models import (  # noqa: E402
     Visit,
     WorkingHours,
 )
+from scheduling.proposal import series_propose  # noqa: E402
 from staff.demo import load as load_staff  # noqa: E402
 
 YEARS = int(os.environ.get("BENCH_YEARS", "5"))
