@@ -30,7 +30,7 @@ from scheduling.clock import (
     to_local,
 )
 from scheduling.models import AppointmentType, ClinicSettings, MaintenanceSchedule, Practitioner, Series, Visit
-from scheduling.reminders import maintenance_reminders_refresh, series_reminder_refresh, visit_reminders_replace
+from scheduling.reminders.upkeep import maintenance_reminders_refresh, series_reminder_refresh, visit_reminders_replace
 from staff.audit import audit_record
 
 # PostgreSQL error codes: exclusion_violation, and deadlock_detected (two bookings waiting on

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients.models import Patient
-from scheduling import booking, reminders
+from scheduling import booking
 from scheduling.booking import BookingError, ProposedSession, SeriesProposal, SlotTaken
 from scheduling.clock import clinic_zone, to_local, today
 from scheduling.forms import (
@@ -27,6 +27,7 @@ from scheduling.forms import (
     VisitForm,
 )
 from scheduling.models import AppointmentType, PatientRequest, Practitioner, Reminder, Room, Visit
+from scheduling.reminders import outbox, patient_requests
 from scheduling.selectors import (
     calendar_grid,
     maintenance_due,
@@ -355,7 +356,7 @@ def reminder_list(request):
 @require_POST
 def reminder_send_again(request, pk: int):
     reminder = get_object_or_404(Reminder, pk=pk)
-    if reminders.reminder_send_again(reminder=reminder, by=request.user):
+    if outbox.reminder_send_again(reminder=reminder, by=request.user):
         messages.success(request, f"The reminder to {reminder.patient} will go out within a minute.")
     else:
         messages.error(request, "Only a failed reminder can be sent again; this one is not failed (any more).")
@@ -372,7 +373,7 @@ def request_list(request):
 @require_POST
 def request_handled(request, pk: int):
     patient_request = get_object_or_404(PatientRequest, pk=pk)
-    if reminders.patient_request_handle(request=patient_request, by=request.user):
+    if patient_requests.patient_request_handle(request=patient_request, by=request.user):
         messages.success(request, f"Marked the request of {patient_request.patient} as handled.")
     else:
         messages.info(request, "Someone had already handled that request.")
