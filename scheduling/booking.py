@@ -24,7 +24,7 @@ from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, 
 from scheduling.errors import BookingError, SlotTaken, database_clash_is_slot_taken
 from scheduling.models import AppointmentType, Practitioner, Series, Visit
 from scheduling.proposal import SeriesProposal
-from scheduling.reminders import maintenance_reminders_refresh, visit_reminders_replace
+from scheduling.reminders.upkeep import maintenance_reminders_refresh, visit_reminders_replace
 from staff.audit import audit_record
 
 # Fields a move changes (a confirmation was for the old time, so it goes).

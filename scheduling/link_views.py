@@ -1,6 +1,6 @@
 """The pages behind the links in reminder e-mails. No login: the signed token is the key
-(``scheduling.links``). GET only shows what the link is for; the page's button POSTs (with CSRF)
-and that acts, once. A bad, expired, used or outdated link gets a friendly page and changes nothing.
+(``scheduling.reminders.tokens``). GET only shows what the link is for; the page's button POSTs
+(with CSRF) and that acts, once (``scheduling.reminders.actions``). A bad, expired, used or outdated link gets a friendly page and changes nothing.
 """
 
 from django import forms
@@ -9,8 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from scheduling.clock import to_local
-from scheduling.links import REQUESTS, LinkError, link_act, link_open
 from scheduling.models import ClinicSettings
+from scheduling.reminders.actions import REQUESTS, link_act, link_open
+from scheduling.reminders.tokens import LinkError
 
 # What a friendly page says, by LinkError.reason, and its HTTP status.
 PROBLEMS = {

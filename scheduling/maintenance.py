@@ -12,7 +12,7 @@ from django.db import transaction
 from patients.models import Patient
 from scheduling.errors import BookingError
 from scheduling.models import ClinicSettings, MaintenanceSchedule
-from scheduling.reminders import maintenance_reminders_refresh
+from scheduling.reminders.upkeep import maintenance_reminders_refresh
 from staff.audit import audit_record
 
 

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from scheduling import booking, maintenance, proposal, reminders, selectors, visit_status
+from scheduling import booking, maintenance, proposal, selectors, visit_status
 from scheduling.access import patient_for, patient_request_for, reminder_for, visit_for
 from scheduling.clock import clinic_zone, to_local, today
 from scheduling.errors import SlotTaken
@@ -31,6 +31,7 @@ from scheduling.forms import (
 )
 from scheduling.models import Practitioner, Room
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
+from scheduling.reminders import outbox, patient_requests
 from scheduling.selectors import (
     calendar_grid,
     maintenance_due,
@@ -333,7 +334,7 @@ def reminder_list(request):
 @require_POST
 def reminder_send_again(request, pk: int):
     reminder = reminder_for(request, pk, perm="scheduling.change_reminder")
-    if reminders.reminder_send_again(reminder=reminder, by=request.user):
+    if outbox.reminder_send_again(reminder=reminder, by=request.user):
         messages.success(request, f"The reminder to {reminder.patient} will go out within a minute.")
     else:
         messages.error(request, "Only a failed reminder can be sent again; this one is not failed (any more).")
@@ -350,7 +351,7 @@ def request_list(request):
 @require_POST
 def request_handled(request, pk: int):
     patient_request = patient_request_for(request, pk, perm="scheduling.change_patientrequest")
-    if reminders.patient_request_handle(request=patient_request, by=request.user):
+    if patient_requests.patient_request_handle(request=patient_request, by=request.user):
         messages.success(request, f"Marked the request of {patient_request.patient} as handled.")
     else:
         messages.info(request, "Someone had already handled that request.")

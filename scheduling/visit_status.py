@@ -19,7 +19,7 @@ from scheduling.errors import BookingError, database_clash_is_slot_taken
 from scheduling.maintenance import maintenance_restart
 from scheduling.models import AppointmentType, Series, Visit
 from scheduling.proposal import MAX_SHIFT_DAYS, MIN_GAP_DAYS, nearest_slot, search_days
-from scheduling.reminders import maintenance_reminders_refresh, series_reminder_refresh, visit_reminders_replace
+from scheduling.reminders.upkeep import maintenance_reminders_refresh, series_reminder_refresh, visit_reminders_replace
 from staff.audit import audit_record
 
 

@@ -209,7 +209,7 @@ def session_record_save(
     another one has been recorded since, nothing is saved and they must check again. Raises
     ValidationError with every broken rule and writes nothing when the record is unsafe or the
     visit cannot take a record. Completing the visit advances the series; the last treatment
-    starts maintenance (``scheduling.booking.visit_complete``).
+    starts maintenance (``scheduling.visit_status.visit_complete``).
     """
     with transaction.atomic():
         # Lock the visit so two saves for the same visit cannot both pass the checks below.

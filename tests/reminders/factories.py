@@ -3,7 +3,8 @@
 import datetime as dt
 
 from scheduling.booking import visit_book
-from scheduling.models import Visit
+from scheduling.models import Reminder, Visit
+from scheduling.reminders.upkeep import visit_reminders_replace
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at
 
@@ -23,8 +24,6 @@ def due_visit_reminders(*, clinic, practitioner, count: int, start: dt.datetime)
     the reminders the booking rules give them. Written in bulk (not a booking flow): the tests
     that use it need hundreds of reminders due at the real present, for worker processes that do
     not share this process's time travel."""
-    from scheduling.reminders import visit_reminders_replace
-
     patients = PatientFactory.create_batch(count)
     visits = Visit.objects.bulk_create(
         Visit(
@@ -34,3 +33,16 @@ def due_visit_reminders(*, clinic, practitioner, count: int, start: dt.datetime)
         for i, patient in enumerate(patients)
     )
     return visit_reminders_replace(visits=visits, note="")
+
+
+def due_reminder(*, clinic, practitioner, frozen, **patient) -> Reminder:
+    """A visit's reminder, with the clock moved to when it is due."""
+    visit = book_visit(clinic=clinic, practitioner=practitioner, starts=("2026-03-05", "10:00"),
+                       patient=PatientFactory(**patient))
+    frozen.move_to(at("2026-03-03", "10:00"))
+    return Reminder.objects.get(visit=visit)
+
+
+def waiting(**filters) -> list[Reminder]:
+    """Reminders still to go out, in due order."""
+    return list(Reminder.objects.filter(state__in=Reminder.WAITING, **filters).order_by("due_at"))

@@ -17,10 +17,11 @@ from django.db import connection
 from django.utils import timezone
 
 from patients.models import Patient
-from scheduling import reminders, tasks
+from scheduling import tasks
 from scheduling.booking import visit_book, visit_move
 from scheduling.clock import to_local
 from scheduling.models import Reminder
+from scheduling.reminders.upkeep import reminders_stop
 from tests.conftest import skip_or_fail
 from tests.factories import PatientFactory
 from tests.reminders.conftest import broker_at, emails, settle, worker_in_thread
@@ -33,7 +34,7 @@ pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 def sweep(frozen, when: dt.datetime) -> list[int]:
     """Beat's job at ``when``: one dispatch, then wait for the worker to finish what it queued."""
     frozen.move_to(when)
-    queued = reminders.reminders_dispatch()
+    queued = tasks.reminders_sweep()
     settle()
     return queued
 
@@ -91,7 +92,7 @@ def test_a_visit_moved_after_its_reminder_was_queued_never_gets_the_old_one(froz
 
 def sweep_without_worker(frozen, when: dt.datetime) -> list[int]:
     frozen.move_to(when)
-    return reminders.reminders_dispatch()
+    return tasks.reminders_sweep()
 
 
 def test_two_dispatchers_and_redelivered_tasks_send_each_reminder_once(frozen, clinic, lin, broker, mail_dir, record_emails):
@@ -103,7 +104,7 @@ def test_two_dispatchers_and_redelivered_tasks_send_each_reminder_once(frozen, c
 
     def beat():
         barrier.wait()
-        queued.append(reminders.reminders_dispatch())
+        queued.append(tasks.reminders_sweep())
         connection.close()
 
     threads = [threading.Thread(target=beat) for _ in range(2)]
@@ -115,7 +116,7 @@ def test_two_dispatchers_and_redelivered_tasks_send_each_reminder_once(frozen, c
     assert sorted(queued[0] + queued[1]) == ids  # each row taken by one sweep only
     # And the broker delivers every task twice more (a lost ack, a restored message).
     for pk in ids * 2:
-        tasks.send_reminder.delay(pk)
+        tasks.send_reminders.delay([pk])
 
     with worker_in_thread(pool="threads", concurrency=4):
         settle()
@@ -163,13 +164,13 @@ def test_a_visit_booked_while_redis_is_down_gets_its_reminder_once_redis_is_back
             # Within 48 hours, so its reminder is due at once.
             visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-03", "10:00"))
             reminder = Reminder.objects.get(visit=visit)
-            assert reminders.reminders_dispatch() == [reminder.pk]  # tried, but the broker is down
+            assert tasks.reminders_sweep() == [reminder.pk]  # tried, but the broker is down
             reminder.refresh_from_db()
             assert reminder.state == "pending"
 
             server = _redis_server(port)
             frozen.shift(60)
-            assert reminders.reminders_dispatch() == [reminder.pk]
+            assert tasks.reminders_sweep() == [reminder.pk]
             with worker_in_thread():
                 settle()
     finally:
@@ -245,7 +246,7 @@ def test_patients_without_consent_or_who_opted_out_get_no_email(frozen, clinic, 
     # sender checks consent when it sends) ...
     Patient.objects.filter(pk=withdrew.pk).update(reminder_consent=False, reminder_consent_changed_at=timezone.now())
     # ... and through the "stop e-mails" link, which cancels the waiting reminders at once.
-    assert reminders.reminders_stop(patient=stopped) == 1
+    assert reminders_stop(patient=stopped) == 1
 
     sweep(frozen, at("2026-03-04", "20:00"))
     assert emails(mail_dir) == []

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from scheduling.clock import local_datetime
 from scheduling.models import Reminder, Visit
-from scheduling.reminders import reminder_send
+from scheduling.reminders.sending import reminders_send
 from tests.factories import PatientFactory
 from tests.reminders.factories import book_visit
 from tests.scheduling.factories import Clinic, practitioner
@@ -28,7 +28,7 @@ def test_a_patient_confirms_the_visit_from_the_reminder_email(live_server, page,
     starts = local_datetime(timezone.localdate() + dt.timedelta(days=1), dt.time(10))
     visit = book_visit(clinic=clinic, practitioner=lin, starts=starts, patient=patient)
     reminder = Reminder.objects.get(visit=visit)
-    assert reminder_send(reminder_id=reminder.pk) == "sent"
+    assert reminders_send(reminder_ids=[reminder.pk]) == ["sent"]
     confirm = re.search(r"Confirm:\s+(\S+)", mail.outbox[0].body).group(1)
 
     page.goto(confirm)

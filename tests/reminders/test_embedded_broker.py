@@ -4,7 +4,7 @@ import pytest
 from celery import Celery
 
 from clinic.celery import app
-from scheduling import reminders
+from scheduling import tasks
 from scheduling.models import Reminder
 from tests.reminders.conftest import emails, settle, worker_in_thread
 from tests.reminders.factories import book_visit
@@ -41,7 +41,7 @@ def test_a_worker_on_the_filesystem_broker_sends_due_reminders(frozen, clinic, l
                                                               record_emails):
     visit = book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-03", "10:00"))  # due at once
     with worker_in_thread(filesystem_app):
-        assert len(reminders.reminders_dispatch()) == 1
+        assert len(tasks.reminders_sweep()) == 1
         settle()
     assert emails(mail_dir) == [Reminder.objects.get(visit=visit).message_id]
     record_emails(len(emails(mail_dir)), "embedded default: filesystem broker")

@@ -13,9 +13,10 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from scheduling import reminders, tasks
+from scheduling import tasks
 from scheduling.models import Reminder
-from scheduling.reminders import QUEUED_STALE_AFTER, SENDING_STALE_AFTER
+from scheduling.reminders import outbox
+from scheduling.reminders.outbox import QUEUED_STALE_AFTER, SENDING_STALE_AFTER
 from tests.reminders.conftest import emails, settle
 from tests.reminders.factories import due_visit_reminders
 from tests.scheduling.factories import Clinic, practitioner
@@ -51,7 +52,7 @@ def test_reminders_that_fall_due_while_the_worker_is_stopped_go_out_once_when_it
         ahead = due_visit_reminders(clinic=clinic, practitioner=who, count=4, start=now + dt.timedelta(hours=2))
         past = due_visit_reminders(clinic=clinic, practitioner=who, count=2, start=now - dt.timedelta(hours=4))
     # Beat kept running: a sweep queued every reminder, and more sweeps wait on the broker.
-    assert len(reminders.reminders_dispatch()) == 6
+    assert len(tasks.reminders_sweep()) == 6
     tasks.dispatch_reminders.delay()
     tasks.dispatch_reminders.delay()
 
@@ -67,7 +68,7 @@ def test_reminders_that_fall_due_while_the_worker_is_stopped_go_out_once_when_it
 def test_a_worker_killed_mid_batch_loses_nothing(around_the_clock, worker_processes, mail_dir, record_emails):
     clinic, who = around_the_clock
     due = due_visit_reminders(clinic=clinic, practitioner=who, count=20, start=timezone.now() + dt.timedelta(hours=1))
-    reminders.reminders_dispatch()
+    tasks.reminders_sweep()
     # A slow mail server (0.3 s a message), so the kill lands while messages are on their way.
     slow = worker_processes("killed", concurrency=2, env={"REMINDER_TEST_MAIL_DELAY": "0.3"}).start()
     wait_for(lambda: len(emails(mail_dir)) >= 6)
@@ -86,7 +87,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(around_the_clock, worker_proces
     Reminder.objects.filter(state="sending").update(claimed_at=F("claimed_at") - SENDING_STALE_AFTER - dt.timedelta(minutes=1))
     Reminder.objects.filter(state="queued").update(queued_at=F("queued_at") - QUEUED_STALE_AFTER - dt.timedelta(minutes=1))
     worker_processes("recovery").start()
-    reminders.reminders_dispatch()
+    tasks.reminders_sweep()
     settle()
 
     sent = emails(mail_dir)
@@ -110,7 +111,7 @@ def test_500_due_reminders_with_two_workers_and_overlapping_sweeps_give_500_emai
     # Three beats sweeping in small batches at the same time, and sweeps run by the workers too.
     def beat():
         for _ in range(6):
-            reminders.reminders_dispatch(limit=40)
+            outbox.reminders_dispatch(publish=tasks.publish_send, limit=40)
             tasks.dispatch_reminders.delay()
         connection.close()
 

@@ -1,4 +1,5 @@
-"""The reminder e-mail: text and HTML from ``templates/emails/``, an .ics file for visits.
+"""The reminder e-mail: text and HTML from ``templates/emails/``, an .ics file for visits (built
+with ``icalendar``, which escapes and folds lines as RFC 5545 asks).
 
 Nothing about the patient's health goes into the e-mail or its links: only the clinic, the time,
 the practitioner and the kind of appointment.
@@ -9,11 +10,12 @@ import datetime as dt
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
+from icalendar import Calendar, Event
 
 from scheduling.clock import UTC, to_local
-from scheduling.links import ACTIONS, link_url
 from scheduling.models import ClinicSettings, Reminder, Visit
-from scheduling.reminders import unbooked_sessions
+from scheduling.reminders.tokens import ACTIONS, link_url
+from scheduling.reminders.upkeep import unbooked_sessions
 from staff.mail import sender_domain
 
 TEMPLATES = {
@@ -29,13 +31,16 @@ def _when(instant: dt.datetime) -> str:
     return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M} ({local.tzname()})"
 
 
-def reminder_context(reminder: Reminder) -> dict:
-    clinic = ClinicSettings.load()
+def _address_lines(clinic: ClinicSettings) -> list[str]:
+    return [line.strip() for line in clinic.address.splitlines() if line.strip()]
+
+
+def reminder_context(reminder: Reminder, *, clinic: ClinicSettings) -> dict:
     context = {
         "reminder": reminder,
         "patient_name": reminder.patient.first_name,
         "clinic": clinic,
-        "address_lines": [line.strip() for line in clinic.address.splitlines() if line.strip()],
+        "address_lines": _address_lines(clinic),
         "links": {action: link_url(reminder=reminder, action=action) for action in ACTIONS[reminder.kind]},
     }
     if reminder.visit_id:
@@ -49,9 +54,10 @@ def reminder_context(reminder: Reminder) -> dict:
     return context
 
 
-def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
+def reminder_message(reminder: Reminder, *, clinic: ClinicSettings) -> EmailMultiAlternatives:
+    """``clinic`` is passed in so a batch of e-mails loads the settings once."""
     template = TEMPLATES[reminder.kind]
-    context = reminder_context(reminder)
+    context = reminder_context(reminder, clinic=clinic)
     # A subject is one line, whatever the template's whitespace.
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     message = EmailMultiAlternatives(
@@ -63,32 +69,8 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
     )
     message.attach_alternative(render_to_string(f"{template}_body.html", context), "text/html")
     if reminder.visit_id:
-        message.attach("visit.ics", visit_ics(reminder.visit, clinic=context["clinic"], sequence=reminder.pk),
-                       "text/calendar")
+        message.attach("visit.ics", visit_ics(reminder.visit, clinic=clinic, sequence=reminder.pk), "text/calendar")
     return message
-
-
-# --- iCalendar (RFC 5545) ------------------------------------------------------------------------
-def _ics_text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space (RFC 5545 §3.1)."""
-    out, current = [], b""
-    for char in line:
-        encoded = char.encode()
-        if len(current) + len(encoded) > (75 if not out else 74):
-            out.append(current.decode())
-            current = b""
-        current += encoded
-    out.append(current.decode())
-    return "\r\n ".join(out)
-
-
-def _utc(instant: dt.datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def visit_ics(visit: Visit, *, clinic: ClinicSettings, sequence: int) -> str:
@@ -96,23 +78,20 @@ def visit_ics(visit: Visit, *, clinic: ClinicSettings, sequence: int) -> str:
     later reminder for a moved visit updates the same calendar entry; ``sequence`` (the reminder
     id, which grows with each new reminder) tells the calendar which copy is newer."""
     domain = sender_domain()
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Acuclinic//Reminders//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:visit-{visit.pk}@{domain}",
-        f"SEQUENCE:{sequence}",
-        f"DTSTAMP:{_utc(timezone.now())}",
-        f"DTSTART:{_utc(visit.starts_at)}",
-        f"DTEND:{_utc(visit.ends_at)}",
-        f"SUMMARY:{_ics_text(f'{visit.appointment_type.name} at {clinic.name}')}",
-        f"DESCRIPTION:{_ics_text(f'With {visit.practitioner}. Please come without make-up.')}",
-        f"LOCATION:{_ics_text(', '.join(line.strip() for line in clinic.address.splitlines() if line.strip()))}",
-        "STATUS:CONFIRMED",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    event = Event()
+    event.add("uid", f"visit-{visit.pk}@{domain}")
+    event.add("sequence", sequence)
+    event.add("dtstamp", timezone.now().astimezone(UTC))
+    event.add("dtstart", visit.starts_at.astimezone(UTC))
+    event.add("dtend", visit.ends_at.astimezone(UTC))
+    event.add("summary", f"{visit.appointment_type.name} at {clinic.name}")
+    event.add("description", f"With {visit.practitioner}. Please come without make-up.")
+    event.add("location", ", ".join(_address_lines(clinic)))
+    event.add("status", "CONFIRMED")
+    calendar = Calendar()
+    calendar.add("prodid", "-//Acuclinic//Reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(event)
+    return calendar.to_ical().decode()

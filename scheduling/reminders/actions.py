@@ -1,0 +1,70 @@
+"""What a link in a reminder e-mail does. Opening a link (GET, which mail scanners do) only
+checks it (``link_open``); its page's button (POST with CSRF) acts, once (``link_act``): the use
+is a ``LinkUse`` row, unique per reminder and action, written in the same transaction as the act.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from scheduling import visit_status
+from scheduling.models import LinkUse, PatientRequest, Reminder, Visit
+from scheduling.reminders.patient_requests import patient_request_create
+from scheduling.reminders.tokens import OUTDATED, USED, Action, LinkError, link_verify
+from scheduling.reminders.upkeep import reminders_stop
+
+# Actions that open a request for the front desk.
+REQUESTS = {
+    Action.NEW_TIME: PatientRequest.Kind.NEW_TIME,
+    Action.MAINTENANCE: PatientRequest.Kind.MAINTENANCE,
+    Action.SERIES: PatientRequest.Kind.SERIES,
+}
+# Only meaningful while the visit is still booked and ahead.
+VISIT_ACTIONS = (Action.CONFIRM, Action.CANCEL, Action.NEW_TIME)
+
+
+@dataclass
+class Link:
+    reminder: Reminder
+    action: str
+
+
+def link_open(*, token: str, now: dt.datetime | None = None) -> Link:
+    """Checks a token and that its action can still be done; raises ``LinkError`` if not."""
+    now = now or timezone.now()
+    reminder, action = link_verify(token=token)
+    if LinkUse.objects.filter(reminder=reminder, action=action).exists():
+        raise LinkError(USED)
+    if action in VISIT_ACTIONS:
+        visit = reminder.visit
+        # A link names the time its e-mail showed: once the visit moved, it no longer applies.
+        if visit.status != Visit.Status.BOOKED or visit.starts_at <= now or visit.starts_at != reminder.expires_at:
+            raise LinkError(OUTDATED)
+    return Link(reminder=reminder, action=action)
+
+
+def link_act(*, token: str, note: str = "") -> Link:
+    """Does what the link is for, once. Raises ``LinkError`` (nothing changed) if it cannot."""
+    link = link_open(token=token)
+    reminder, action = link.reminder, link.action
+    try:
+        with transaction.atomic():
+            # First, so a second submit (even a simultaneous one) fails here and changes nothing.
+            LinkUse.objects.create(reminder=reminder, action=action, used_at=timezone.now())
+            if action == Action.CONFIRM:
+                visit_status.visit_confirm(visit=reminder.visit)
+            elif action == Action.CANCEL:
+                visit_status.visit_cancel(visit=reminder.visit, reason="Cancelled by the patient (e-mail link)", by=None)
+            elif action in REQUESTS:
+                patient_request_create(reminder=reminder, kind=REQUESTS[action], note=note)
+            elif action == Action.STOP:
+                reminders_stop(patient=reminder.patient)
+    except IntegrityError:
+        raise LinkError(USED) from None
+    except ValidationError:
+        # The visit changed between opening the page and pressing the button.
+        raise LinkError(OUTDATED) from None
+    return link
