@@ -180,12 +180,14 @@ def _proposal_from_payload(payload: dict) -> SeriesProposal:
     try:
         patient = fields["patient"].queryset.get(pk=payload["patient"])
         practitioner = fields["practitioner"].queryset.get(pk=payload["practitioner"])
-        types = AppointmentType.objects.filter(active=True).in_bulk({payload["type"], payload["first_type"]} - {None})
+        kind = fields["appointment_type"].queryset.get(pk=payload["type"])
+        first_kind = fields["first_appointment_type"].queryset.get(pk=payload["first_type"]) if payload["first_type"] else None
+        types = {t.pk: t for t in (kind, first_kind) if t}
         proposal = SeriesProposal(
-            patient=patient, practitioner=practitioner, appointment_type=types[payload["type"]],
+            patient=patient, practitioner=practitioner, appointment_type=kind,
             sessions_planned=payload["sessions"], cadence_days=payload["cadence"],
             first_day=dt.date.fromisoformat(payload["first_day"]), preferred_time=dt.time.fromisoformat(payload["time"]),
-            first_appointment_type=types[payload["first_type"]] if payload["first_type"] else None, fold=payload["fold"],
+            first_appointment_type=first_kind, fold=payload["fold"],
         )
         proposal.sessions = [
             ProposedSession(

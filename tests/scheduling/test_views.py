@@ -85,6 +85,14 @@ def test_front_desk_proposes_then_confirms_a_series(front_desk_client, clinic, l
     assert series.visits.count() == 10 and series.created_by.username == "frontdesk"
 
 
+def test_a_confirmed_series_keeps_its_longer_first_session(front_desk_client, clinic, lin, patient):
+    data = series_post(patient, lin, clinic, first_appointment_type=clinic.consultation.pk)
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), data)
+    assert front_desk_client.post(reverse("scheduling:series_new"), confirm_data(proposed)).status_code == 302
+    kinds = list(Series.objects.get().visits.order_by("sequence").values_list("appointment_type", flat=True))
+    assert kinds == [clinic.consultation.pk] + [clinic.treatment.pk] * 9
+
+
 def test_the_proposal_page_marks_shifted_sessions(front_desk_client, clinic, lin, patient):
     visit_book(patient=PatientFactory(), practitioner=lin, appointment_type=clinic.treatment,
                starts_at=at("2026-03-17", "10:00"), by=None)
