@@ -135,6 +135,14 @@ def test_microcurrent_is_added_as_electrical_and_stays_electrical(admin_client_)
     assert AuditEvent.objects.get(object_type="treatments.adjunct").changes["electrical"] == [None, True]
 
 
+@pytest.mark.parametrize("name", ["Facial microcurrent", "Electro-acupuncture", "Galvanic facial"])
+def test_an_adjunct_that_sounds_electrical_must_be_marked_electrical(admin_client_, name):
+    data = {"code": "new-adjunct", "name": name, "description": "", "display_order": 100, **INLINE_EMPTY}
+    response = admin_client_.post(reverse("admin:treatments_adjunct_add"), data)
+    assert response.status_code == 200 and "sounds electrical" in response.content.decode()
+    assert not Adjunct.objects.filter(code="new-adjunct").exists()
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
