@@ -5,7 +5,7 @@ from staff.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "user", "action", "object_type", "object_id", "patient_id", "summary")
+    list_display = ("at", "user", "action", "object_type", "object_id", "patient_id", "summary", "changes")
     list_filter = ("action", "object_type")
     search_fields = ("user__username", "patient_id", "object_id")
     date_hierarchy = "at"

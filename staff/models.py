@@ -9,6 +9,7 @@ class AuditEvent(models.Model):
         VIEW = "view", "viewed"
         CREATE = "create", "created"
         CHANGE = "change", "changed"
+        DELETE = "delete", "deleted"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -19,6 +20,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=40)
     patient_id = models.BigIntegerField(null=True, db_index=True)
     summary = models.CharField(max_length=200, blank=True)
+    # For changes worth reviewing field by field (safety catalogue, plan settings):
+    # {"field": [before, after]}; before is null for a created row, after for a deleted one.
+    changes = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at"]

@@ -11,7 +11,8 @@ def option_from_point(point: Point, weights: tuple = ()) -> Option:
     return Option(
         kind="point",
         code=point.code,
-        name=point.pinyin,
+        # The older code beside the name ("GV29 Yintang (EX-HN3)"): practitioners still know it.
+        name=f"{point.pinyin} ({point.former_code})" if point.former_code else point.pinyin,
         region=point.region,
         face_areas=tuple(point.face_areas),
         on_face=point.kind == Point.Kind.FACE,

@@ -1,7 +1,9 @@
 """The face chart: where a plan's face points and line patterns go on a face outline (SVG).
 
 Catalogue positions are 0–100 across the image (left → right) and from hairline to chin; the
-template draws the outline in a 200 × 250 viewBox and these functions place the marks on it.
+chart is a 200 × 250 viewBox. The outline's shapes (face, neck, eyes, nose, mouth) are defined
+here, drawn by the template from these values, and used by the tests that check every catalogue
+point lands where anatomy puts it (inside the face, never inside an eye or the mouth).
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +21,63 @@ def _x(x: int) -> float:
 
 def _y(y: int) -> float:
     return round(15 + y * 2.1, 1)
+
+
+@dataclass(frozen=True)
+class Ellipse:
+    cx: float
+    cy: float
+    rx: float
+    ry: float
+
+    def contains(self, x: float, y: float, *, margin: float = 0) -> bool:
+        """Inside, or within ``margin`` of the edge (a mark's radius, so it does not overlap)."""
+        return ((x - self.cx) / (self.rx + margin)) ** 2 + ((y - self.cy) / (self.ry + margin)) ** 2 <= 1
+
+
+@dataclass(frozen=True)
+class Polygon:
+    corners: tuple[tuple[float, float], ...]
+
+    def contains(self, x: float, y: float) -> bool:
+        # Ray casting: an odd number of edge crossings to the right means inside.
+        inside = False
+        for (x1, y1), (x2, y2) in zip(self.corners, self.corners[1:] + self.corners[:1]):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                inside = not inside
+        return inside
+
+    @property
+    def path(self) -> str:
+        return "M" + " L".join(f"{x} {y}" for x, y in self.corners) + " Z"
+
+
+@dataclass(frozen=True)
+class Outline:
+    face: Ellipse = Ellipse(100, 103, 74, 95)
+    neck: Polygon = Polygon(((72, 190), (128, 190), (132, 246), (68, 246)))
+    eyes: tuple[Ellipse, ...] = (Ellipse(77.6, 100, 12, 5), Ellipse(122.4, 100, 12, 5))
+    nose: Polygon = Polygon(((100, 92), (93, 133), (107, 133)))
+    mouth: Ellipse = Ellipse(100, 164, 18, 5)
+
+    def on_skin(self, x: float, y: float) -> bool:
+        """Inside the face or on the neck."""
+        return self.face.contains(x, y) or (y >= self.neck.corners[0][1] and self.neck.contains(x, y))
+
+    @property
+    def neck_sides(self) -> str:
+        (x1, y1), (x2, y2), (x3, y3), (x4, y4) = self.neck.corners
+        return f"M{x1} {y1} L{x4} {y4} M{x2} {y2} L{x3} {y3}"
+
+    @property
+    def lips(self) -> str:
+        """The upper and lower lip as SVG path data, drawn across the mouth's ellipse."""
+        m = self.mouth
+        left, width = m.cx - m.rx, 2 * m.rx
+        return f"M{left} {m.cy} q{m.rx} {-1.6 * m.ry} {width} 0 M{left} {m.cy} q{m.rx} {2 * m.ry} {width} 0"
+
+
+OUTLINE = Outline()
 
 
 @dataclass(frozen=True)
@@ -50,6 +109,7 @@ class FaceChart:
     lines: list[Line] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, concern name)
     off_chart: list[str] = field(default_factory=list)  # body and head points, not drawn
+    outline: Outline = OUTLINE
 
 
 def concern_colours(concern_names: dict[str, str]) -> dict[str, str]:

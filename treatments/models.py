@@ -193,7 +193,7 @@ class Point(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.pinyin}"
+        return f"{self.code} {self.pinyin}" + (f" ({self.former_code})" if self.former_code else "")
 
     @property
     def needles(self) -> int:

@@ -84,6 +84,36 @@ def test_new_screening_keeps_the_earlier_one(front_desk_client):
     assert patient.screenings.order_by("-answered_at", "-id").first().pregnant_or_trying is True
 
 
+def test_new_screening_asks_each_procedure_with_its_areas_and_metal_allergy(front_desk_client):
+    patient = intake_patient()
+    url = reverse("patients:screening_new", args=[patient.pk])
+    page = front_desk_client.get(url).content.decode()
+    for label in ("date of the last Botox", "Dermal filler areas", "Laser or peel areas", "Cosmetic surgery areas",
+                  "Between the brows", "Nasolabial folds", "metal (nickel) allergy"):
+        assert label.lower() in page.lower()
+    response = front_desk_client.post(url, {
+        "s-botox_on": "2026-01-10", "s-botox_areas": ["glabella"],
+        "s-filler_on": "2026-01-12", "s-filler_areas": ["nasolabial", "perioral"],
+        "s-laser_peel_on": "2025-12-01", "s-laser_peel_areas": ["cheek"],
+        "s-metal_allergy": "on",
+    })
+    assert response.status_code == 302
+    latest = Screening.objects.latest_for(patient)
+    assert (latest.botox_on, latest.botox_areas) == (dt.date(2026, 1, 10), ["glabella"])
+    assert (latest.filler_on, latest.filler_areas) == (dt.date(2026, 1, 12), ["nasolabial", "perioral"])
+    assert latest.laser_peel_areas == ["cheek"] and latest.surgery_on is None and latest.metal_allergy
+    assert "dermal filler on 12 Jan 2026 (nasolabial folds, around the mouth / lips)" in latest.positive_answers()
+
+
+def test_a_procedure_area_without_its_date_is_refused(front_desk_client):
+    patient = intake_patient()
+    response = front_desk_client.post(
+        reverse("patients:screening_new", args=[patient.pk]), {"s-surgery_areas": ["chin"]}
+    )
+    assert response.status_code == 200 and "Give the date of the treatment" in response.content.decode()
+    assert patient.screenings.count() == 1
+
+
 def test_editing_details_with_bad_email_changes_nothing(front_desk_client):
     patient = PatientFactory(email="keep@example.com")
     response = front_desk_client.post(

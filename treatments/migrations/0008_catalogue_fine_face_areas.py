@@ -95,18 +95,14 @@ def settings(apps, schema_editor):
 
 
 def catalogue_back(apps, schema_editor):
+    # (0009 refills the single areas on the way back.)
     Point = apps.get_model("treatments", "Point")
-    NeedlingPattern = apps.get_model("treatments", "NeedlingPattern")
     for point in Point.objects.all():
         if point.code == "GV29":
             point.code, point.former_code, point.region = "EX-HN3", "", "forehead (glabella)"
         if point.code == "BL2":
             point.pinyin = "Zanzhu"
-        point.face_area = point.face_areas[0] if point.face_areas else ""
         point.save()
-    for pattern in NeedlingPattern.objects.all():
-        pattern.face_area = pattern.face_areas[0]
-        pattern.save()
 
 
 def settings_back(apps, schema_editor):

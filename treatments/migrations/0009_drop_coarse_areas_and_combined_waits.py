@@ -20,6 +20,13 @@ def _within(name: str, floor: int, ceiling: int | None) -> Q:
     return condition & Q(**{f"{name}__lte": ceiling}) if ceiling is not None else condition
 
 
+def refill_single_areas(apps, schema_editor):
+    for model in (apps.get_model("treatments", "Point"), apps.get_model("treatments", "NeedlingPattern")):
+        for row in model.objects.all():
+            row.face_area = row.face_areas[0] if row.face_areas else ""
+            row.save(update_fields=["face_area"])
+
+
 class Migration(migrations.Migration):
     dependencies = [("treatments", "0008_catalogue_fine_face_areas")]
 
@@ -29,7 +36,11 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint("plansettings", "plansettings_retention_range"),
         migrations.RemoveConstraint("point", "point_face_needs_area_and_position"),
         migrations.RemoveConstraint("point", "point_area_only_on_face"),
+        # Going back, the old single areas are refilled before the old constraints return.
+        migrations.RunPython(migrations.RunPython.noop, refill_single_areas),
         migrations.RemoveField("point", "face_area"),
+        # A default first, so that going back can re-add the column.
+        migrations.AlterField("needlingpattern", "face_area", models.CharField(max_length=20, default="")),
         migrations.RemoveField("needlingpattern", "face_area"),
         migrations.RemoveField("plansettings", "filler_botox_wait_days"),
         migrations.RemoveField("plansettings", "procedure_wait_days"),
