@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce
 
 from patients.admin import ConcernAdmin
 from patients.models import Concern, FaceArea
-from treatments.catalogue_safety import catalogue_change_record, hard_rule_reasons, locked_fields, sounds_electrical
+from treatments.catalogue_safety import catalogue_change_record, hard_rule_reasons, locked_fields
+from treatments.hard_rules import electrical_by_name
 from treatments.models import Adjunct, ConcernTarget, NeedlingPattern, PlanSettings, Point
 
 
@@ -88,7 +89,7 @@ class AdjunctForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         electrical = cleaned.get("electrical", self.instance.electrical)  # read-only once set
-        if not electrical and sounds_electrical(cleaned.get("name", ""), cleaned.get("description", "")):
+        if not electrical and electrical_by_name(cleaned.get("name", ""), cleaned.get("description", "")):
             self.add_error("electrical", "This adjunct sounds electrical (current through the skin): tick “electrical” "
                                          "so it is never used with a pacemaker or implanted device.")
         return cleaned

@@ -4,8 +4,6 @@ every change with its before and after values."""
 
 from __future__ import annotations
 
-import re
-
 from django.db import models
 
 from staff.audit import audit_changes
@@ -29,15 +27,6 @@ ONE_WAY_CAUTIONS: dict[type[models.Model], tuple[str, ...]] = {
     Point: ("near_eye", "avoid_in_pregnancy", "lower_abdominal"),
     Adjunct: ("electrical", "avoid_with_bleeding_risk"),
 }
-
-
-# Words that say an adjunct passes current through the skin: such an adjunct must be marked
-# electrical (the pacemaker rule goes by the mark), so the admin cannot forget it.
-ELECTRICAL_WORDS = re.compile(r"micro-?current|electr|galvanic|\b(tens|ems)\b", re.IGNORECASE)
-
-
-def sounds_electrical(*texts: str) -> bool:
-    return any(ELECTRICAL_WORDS.search(text) for text in texts)
 
 
 def hard_rule_reasons(point: Point) -> list[str]:

@@ -6,11 +6,11 @@ hold the ones that must never be broken, even by raw SQL or a catalogue edit:
 * no point forbidden in pregnancy in a plan or session record whose screening says pregnant or
   trying — forbidden by its code or region (``treatments.hard_rules``), whatever the catalogue's
   editable flags say (the flags can only add points: an admin's extra caution also holds);
-* no electrical adjunct (microcurrent, ...) when the screening reports a pacemaker or implanted
-  device;
+* no electrical adjunct (marked so, or named so: microcurrent, electro-, galvanic) when the
+  screening reports a pacemaker or implanted device;
 * no plan or record against another patient's screening, or one that blocks facial treatment;
-* no catalogue edit that takes a point out of the hard pregnancy set (renaming LI4, moving CV12
-  out of the abdomen).
+* no catalogue edit that takes a point out of the hard pregnancy set (renaming LI4, moving an
+  abdominal point elsewhere) or an adjunct out of the electrical ones.
 
 The SQL is generated from ``treatments.hard_rules`` so the code and the database hold the same
 set. Migrations call ``install``/``uninstall``; if the hard rules change, add a migration that
@@ -31,6 +31,9 @@ PARENT_MESSAGE = (
     "or rules out a point or adjunct of the {what}"
 )
 POINT_MESSAGE = "treatments: a point forbidden in pregnancy by its code or region stays forbidden"
+ADJUNCT_MESSAGE = "treatments: an electrical adjunct stays electrical"
+# Catalogue tables whose guards only watch updates (rows there are not clinical records).
+CATALOGUE_TABLES = ("treatments_point", "treatments_adjunct")
 
 # (item table, parent table, the item's column naming its parent, what the parent is called)
 GUARDED = (
@@ -60,6 +63,12 @@ def forbidden_in_pregnancy(point: str) -> str:
     return f"({hard_forbidden(point)} OR {point}.avoid_in_pregnancy OR {point}.lower_abdominal)"
 
 
+def electrical(adjunct: str) -> str:
+    """SQL: the adjunct row ``adjunct`` is electrical, by its mark or by its name."""
+    words = " OR ".join(f"LOWER({adjunct}.name) LIKE '%{_checked(word)}%'" for word in hard_rules.ELECTRICAL_NAME_WORDS)
+    return f"({adjunct}.electrical OR {words})"
+
+
 def _item_refused(item_table: str, parent_table: str, fk: str) -> str:
     return f"""
     SELECT 1 FROM {parent_table} p JOIN patients_screening s ON s.id = p.screening_id
@@ -67,7 +76,7 @@ def _item_refused(item_table: str, parent_table: str, fk: str) -> str:
       (s.pregnant_or_trying AND EXISTS (
          SELECT 1 FROM treatments_point pt WHERE pt.id = NEW.point_id AND {forbidden_in_pregnancy("pt")}))
       OR (s.implanted_device AND EXISTS (
-         SELECT 1 FROM treatments_adjunct a WHERE a.id = NEW.adjunct_id AND a.electrical)))
+         SELECT 1 FROM treatments_adjunct a WHERE a.id = NEW.adjunct_id AND {electrical("a")})))
     """
 
 
@@ -81,12 +90,16 @@ def _parent_refused(item_table: str, fk: str) -> str:
           WHERE i.{fk} = NEW.id AND {forbidden_in_pregnancy("pt")}))
       OR (s.implanted_device AND EXISTS (
           SELECT 1 FROM {item_table} i JOIN treatments_adjunct a ON a.id = i.adjunct_id
-          WHERE i.{fk} = NEW.id AND a.electrical)))
+          WHERE i.{fk} = NEW.id AND {electrical("a")})))
     """
 
 
 def _point_refused() -> str:
     return f"SELECT 1 WHERE {hard_forbidden('OLD')} AND NOT {hard_forbidden('NEW')}"
+
+
+def _adjunct_refused() -> str:
+    return f"SELECT 1 WHERE {electrical('OLD')} AND NOT {electrical('NEW')}"
 
 
 def _guards() -> list[tuple[str, str, str, str]]:
@@ -96,13 +109,14 @@ def _guards() -> list[tuple[str, str, str, str]]:
         guards.append((f"{item_table}_guard", item_table, _item_refused(item_table, parent_table, fk), ITEM_MESSAGE))
         guards.append((f"{parent_table}_guard", parent_table, _parent_refused(item_table, fk), PARENT_MESSAGE.format(what=what)))
     guards.append(("treatments_point_hard_rules", "treatments_point", _point_refused(), POINT_MESSAGE))
+    guards.append(("treatments_adjunct_electrical", "treatments_adjunct", _adjunct_refused(), ADJUNCT_MESSAGE))
     return guards
 
 
 def _postgres_install() -> list[str]:
     statements = []
     for name, table, condition, message in _guards():
-        events = "UPDATE" if table == "treatments_point" else "INSERT OR UPDATE"
+        events = "UPDATE" if table in CATALOGUE_TABLES else "INSERT OR UPDATE"
         statements += [
             f"""CREATE FUNCTION {name}() RETURNS trigger AS $$
             BEGIN
@@ -125,7 +139,7 @@ def _postgres_uninstall() -> list[str]:
 
 
 def _sqlite_events(table: str) -> tuple[str, ...]:
-    return ("UPDATE",) if table == "treatments_point" else ("INSERT", "UPDATE")
+    return ("UPDATE",) if table in CATALOGUE_TABLES else ("INSERT", "UPDATE")
 
 
 def _sqlite_install() -> list[str]:

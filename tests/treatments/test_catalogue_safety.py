@@ -1,5 +1,5 @@
-"""The rules of treatments/catalogue_safety.py, directly: hard-rule reasons, locked fields,
-electrical-sounding adjuncts and the before/after of audited changes."""
+"""The rules of treatments/catalogue_safety.py, directly: hard-rule reasons, locked fields and the
+before/after of audited changes."""
 
 import pytest
 
@@ -10,7 +10,6 @@ from treatments.catalogue_safety import (
     hard_rule_reasons,
     locked_fields,
     safety_changes,
-    sounds_electrical,
 )
 from treatments.models import Adjunct, PlanSettings, Point
 
@@ -30,15 +29,6 @@ def test_locked_fields_are_the_set_cautions_and_a_hard_points_code_and_region():
     assert locked_fields(Point.objects.get(code="ST36")) == ()
     assert locked_fields(Adjunct.objects.get(code="cupping")) == ("avoid_with_bleeding_risk",)
     assert locked_fields(Point(code="LI4", region="hand")) == ()  # a new row: nothing set yet
-
-
-@pytest.mark.parametrize(
-    ("text", "electrical"),
-    [("Facial microcurrent", True), ("Micro-current lift", True), ("Electro-acupuncture", True), ("TENS pads", True),
-     ("Galvanic mask", True), ("Facial cupping", False), ("Recurrent redness: gua sha", False), ("Tension release", False)],
-)
-def test_electrical_sounding_names(text, electrical):
-    assert sounds_electrical(text) is electrical
 
 
 def test_a_change_is_audited_with_only_the_safety_fields_that_changed():

@@ -115,6 +115,25 @@ def test_an_electrical_adjunct_is_refused_with_an_implanted_device():
     assert list(plan.items.values_list("adjunct__code", flat=True)) == ["gua-sha"]
 
 
+def test_an_adjunct_named_electrical_is_refused_with_an_implanted_device_even_unmarked():
+    plan = plan_row(intake_patient(concerns={"fine-lines": 7}, implanted_device=True))
+    unmarked = Adjunct.objects.create(code="galvanic", name="Galvanic facial", electrical=False)
+    with pytest.raises(IntegrityError, match="electrical adjunct"), transaction.atomic():
+        raw_adjunct_item(plan, unmarked)
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [("Lift therapy", "electrical = FALSE"), ("Facial microcurrent", "electrical = FALSE, name = 'Lift'")],
+)
+def test_an_electrical_adjunct_stays_electrical(name, change):
+    adjunct = Adjunct.objects.create(code="lift", name=name, electrical=True)
+    with pytest.raises(IntegrityError, match="stays electrical"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE treatments_adjunct SET {change} WHERE id = %s", [adjunct.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE treatments_adjunct SET description = 'lift' WHERE id = %s", [adjunct.pk])
+
+
 def test_an_electrical_adjunct_is_allowed_without_an_implanted_device():
     plan = plan_row(intake_patient(concerns={"fine-lines": 7}))
     raw_adjunct_item(plan, microcurrent())
