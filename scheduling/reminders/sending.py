@@ -110,6 +110,15 @@ def _send_one(reminder: Reminder | None, *, mailer: BaseEmailBackend, clinic: Cl
         return reason[0]
     try:
         message = reminder_message(reminder, clinic=clinic)
+    except Exception as exc:
+        # A bug (a template error...): retrying would fail the same way. Staff see it as failed,
+        # the log has the traceback, and the rest of the batch still goes out.
+        logger.exception("Reminder %s could not be built.", reminder_id)
+        _finish(reminder_id, claim, state=Reminder.State.FAILED, last_error=_describe(exc))
+        return Reminder.State.FAILED
+    # Only mail-server errors are caught here: anything else (the task's time limit) ends the
+    # batch, and the sweep recovers this row ("sending") and the rest ("queued"), none failed.
+    try:
         # Opens the connection if an earlier error closed it; a no-op while it is open.
         mailer.open()
         mailer.send_messages([message])
@@ -118,12 +127,6 @@ def _send_one(reminder: Reminder | None, *, mailer: BaseEmailBackend, clinic: Cl
         with contextlib.suppress(OSError):
             mailer.close()
         return _mail_server_error(reminder, claim, exc)
-    except Exception as exc:
-        # A bug (a template error...): retrying would fail the same way. Staff see it as failed,
-        # the log has the traceback, and the rest of the batch still goes out.
-        logger.exception("Reminder %s could not be built or sent.", reminder_id)
-        _finish(reminder_id, claim, state=Reminder.State.FAILED, last_error=_describe(exc))
-        return Reminder.State.FAILED
     if not _finish(reminder_id, claim, state=Reminder.State.SENT, sent_at=timezone.now(), last_error=""):
         logger.warning("Reminder %s was sent but taken over meanwhile (presumed dead worker).", reminder_id)
     return Reminder.State.SENT

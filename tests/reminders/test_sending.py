@@ -6,6 +6,7 @@ import logging
 import smtplib
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
@@ -155,6 +156,23 @@ def test_mail_server_errors_back_off_then_fail(clinic, lin, frozen, settings):
     start = at("2026-03-03", "10:00")
     assert [w - start for w in waits[:4]] == [dt.timedelta(minutes=m) for m in (1, 3, 7, 15)]
     assert mail.outbox == []
+
+
+class HangingBackend(RefusingBackend):
+    def send_messages(self, messages):
+        raise SoftTimeLimitExceeded()
+
+
+def test_the_tasks_time_limit_ends_the_batch_and_leaves_the_rows_to_the_sweep(clinic, lin, frozen, settings):
+    for hour in (9, 10):
+        book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-05", f"{hour:02d}:00"))
+    frozen.move_to(at("2026-03-04", "20:00"))
+    first, second = Reminder.objects.order_by("id")
+    settings.EMAIL_BACKEND = f"{__name__}.HangingBackend"
+    with pytest.raises(SoftTimeLimitExceeded):
+        reminders_send(reminder_ids=[first.pk, second.pk])
+    # Not failed: "sending" is tried again once its worker is presumed dead; the other still waits.
+    assert list(Reminder.objects.order_by("id").values_list("state", flat=True)) == ["sending", "pending"]
 
 
 class AddressRefusingBackend(RefusingBackend):
