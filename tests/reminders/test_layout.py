@@ -34,7 +34,19 @@ def reminder_modules(names: list[str]) -> set[str]:
     return {".".join(name.split(".")[:3]) for name in names if name.startswith("scheduling.reminders.")}
 
 
-def test_booking_imports_only_the_upkeep_of_reminders():
+# The pages and tasks that use the rest of the package; every other scheduling module (booking
+# and the modules it grows into) sees only the upkeep of reminder rows.
+USERS_OF_THE_PACKAGE = {"views.py", "link_views.py", "tasks.py"}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in SCHEDULING.glob("*.py") if p.name not in USERS_OF_THE_PACKAGE), ids=lambda path: path.name
+)
+def test_booking_and_the_rest_of_scheduling_import_only_the_upkeep_of_reminders(path):
+    assert reminder_modules(scheduling_imports(path)["top"]) <= {"scheduling.reminders.upkeep"}
+
+
+def test_booking_keeps_reminder_rows_through_upkeep():
     assert reminder_modules(scheduling_imports(SCHEDULING / "booking.py")["top"]) == {"scheduling.reminders.upkeep"}
 
 
