@@ -68,7 +68,7 @@ class Reminder(models.Model):
     note = models.CharField(max_length=200, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
-    # Set with each claim: a worker only finishes a row it still holds (see reminders.reminder_send).
+    # Set with each claim: a worker only finishes a row it still holds (see scheduling.reminders.sending).
     claim = models.UUIDField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=150, unique=True, default=new_message_id, editable=False)
