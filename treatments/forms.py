@@ -4,7 +4,8 @@ from django import forms
 from django.forms.boundfield import BoundField
 
 from treatments.models import PhotoView, ReactionKind, ReactionSeverity
-from treatments.planning import Chosen, Option, Proposal
+from treatments.rules import Chosen, Option
+from treatments.suggestion import Proposal
 from treatments.sessions import ReactionEntry
 
 

@@ -29,17 +29,31 @@ the needle and retention maxima); bulk and in-place writes are refused; and the 
 migration 0005 refuse a pregnancy-cautioned point, or a record against a blocking screening, below
 the ORM.
 
-The rules themselves live in ``treatments.planning`` (one place; the suggestion, the service and
-these models all call the same functions).
+The rules themselves live in ``treatments.rules`` (one place, no ORM; the suggestion, the
+services and these models all call the same functions). A parent row (plan, record) loads its
+inputs once — the clinic settings and its screening's facts — and its items reuse them: adding a
+whole plan's items through ``insert_checked`` costs the same few queries whatever their number.
 """
+
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, models
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from patients.models import Concern, FaceArea, Patient, Screening
+from treatments.rules import (
+    Facts,
+    Limits,
+    Option,
+    Rules,
+    item_row_problems,
+    plan_row_problems,
+    screening_facts,
+    session_row_problems,
+)
 
 
 class PlanSettings(models.Model):
@@ -88,6 +102,20 @@ class PlanSettings(models.Model):
     def load(cls) -> "PlanSettings":
         settings_row, _ = cls.objects.get_or_create(pk=1)
         return settings_row
+
+    @classmethod
+    def rules(cls) -> Rules:
+        """The clinic's settings as the plain values the rules take (1 query)."""
+        row = cls.load()
+        return Rules(
+            needles_min=row.needles_min,
+            needles_max=row.needles_max,
+            reduced_needles_max=row.reduced_needles_max,
+            retention_min=row.retention_min,
+            retention_max=row.retention_max,
+            filler_botox_wait_days=row.filler_botox_wait_days,
+            procedure_wait_days=row.procedure_wait_days,
+        )
 
     def clean(self) -> None:
         # The same rules as the constraints, with messages the admin form can show.
@@ -152,6 +180,25 @@ class Point(models.Model):
     def needles(self) -> int:
         return 2 if self.side == self.Side.BILATERAL else 1
 
+    def as_option(self, weights: tuple[tuple[str, int], ...] = ()) -> Option:
+        return Option(
+            kind="point",
+            code=self.code,
+            name=self.pinyin,
+            region=self.region,
+            face_area=self.face_area,
+            on_face=self.kind == self.Kind.FACE,
+            needles_min=self.needles,
+            needles_max=self.needles,
+            avoid_in_pregnancy=self.avoid_in_pregnancy,
+            lower_abdominal=self.lower_abdominal,
+            caution=self.caution,
+            order=self.display_order,
+            weights=weights,
+            position=(self.face_x, self.face_y) if self.face_x is not None else None,
+            bilateral=self.side == self.Side.BILATERAL,
+        )
+
 
 class NeedlingPattern(models.Model):
     """Local needling along a line (e.g. intradermal needles into forehead lines), counted per needle."""
@@ -185,6 +232,23 @@ class NeedlingPattern(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def as_option(self, weights: tuple[tuple[str, int], ...] = ()) -> Option:
+        return Option(
+            kind="pattern",
+            code=self.code,
+            name=self.name,
+            region=self.get_face_area_display().lower(),
+            face_area=self.face_area,
+            on_face=True,
+            needles_min=self.needles_min,
+            needles_max=self.needles_max,
+            caution="local (intradermal) needling",
+            order=self.display_order,
+            weights=weights,
+            line=(self.line_x1, self.line_y1, self.line_x2, self.line_y2),
+            bilateral=self.bilateral,
+        )
+
 
 class Adjunct(models.Model):
     """A technique used alongside the needles (facial gua sha, facial cupping). Always on the face."""
@@ -200,6 +264,19 @@ class Adjunct(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def as_option(self, weights: tuple[tuple[str, int], ...] = ()) -> Option:
+        return Option(
+            kind="adjunct",
+            code=self.code,
+            name=self.name,
+            region="face",
+            on_face=True,
+            avoid_with_bleeding_risk=self.avoid_with_bleeding_risk,
+            caution=self.description,
+            order=self.display_order,
+            weights=weights,
+        )
 
 
 class ConcernTarget(models.Model):
@@ -232,8 +309,8 @@ class ConcernTarget(models.Model):
 
 # --- Plans ----------------------------------------------------------------------------------------
 class WriteOnceQuerySet(models.QuerySet):
-    """Plans and session records are history and every row goes through ``save()``'s checks: no
-    bulk or in-place writes."""
+    """Plans and session records are history and every row goes through the model's checks: no
+    unchecked bulk or in-place writes."""
 
     def _refuse(self, *args, **kwargs):
         raise NotSupportedError(
@@ -243,11 +320,18 @@ class WriteOnceQuerySet(models.QuerySet):
 
     bulk_create = bulk_update = update = update_or_create = _refuse
 
+    def insert_checked(self, rows: list["HistoryRow"]) -> list["HistoryRow"]:
+        """Inserts new rows in one statement after the same checks ``save()`` runs, made for all
+        of them together (their parents' inputs are loaded once)."""
+        problems = self.model.insert_problems(rows)
+        if problems:
+            raise ValidationError(problems)
+        return models.QuerySet.bulk_create(self, rows)
 
 
 class HistoryRow(models.Model):
     """A row of clinical history (plans, session records and their items): inserted once, after
-    ``problems()`` finds nothing wrong, then never changed or deleted."""
+    ``insert_problems()`` finds nothing wrong, then never changed or deleted."""
 
     # Why the row cannot be changed, in the user's words.
     kept_message = "This is kept as history and is never changed."
@@ -257,19 +341,47 @@ class HistoryRow(models.Model):
     class Meta:
         abstract = True
 
-    def problems(self) -> list[str]:
+    @classmethod
+    def insert_problems(cls, rows: list["HistoryRow"]) -> list[str]:
+        """Every rule the new rows break (empty when they may be inserted)."""
         raise NotImplementedError
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise ValidationError(self.kept_message)
-        problems = self.problems()
+        problems = self.insert_problems([self])
         if problems:
             raise ValidationError(problems)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError(self.kept_message)
+
+
+class CheckedParent(HistoryRow):
+    """A plan or session record: checked against its screening on its own day, under the clinic
+    settings, which it loads once for itself and all of its items."""
+
+    # The datetime field giving the day the screening is judged on, and how items name the row.
+    checked_on_field = ""
+    items_whose = ""
+
+    class Meta:
+        abstract = True
+
+    @cached_property
+    def rule_facts(self) -> tuple[Rules, Facts]:
+        rules = PlanSettings.rules()
+        day = timezone.localdate(getattr(self, self.checked_on_field))
+        return rules, screening_facts(self.screening, today=day, rules=rules)
+
+    @classmethod
+    def insert_problems(cls, rows: list["CheckedParent"]) -> list[str]:
+        return [problem for row in rows for problem in row._row_problems()]
+
+    def _row_problems(self) -> list[str]:
+        raise NotImplementedError
+
 
 class ItemKind(models.TextChoices):
     POINT = "point", "Point"
@@ -288,7 +400,7 @@ def _one_target_matching_kind() -> Q:
     )
 
 
-class Plan(HistoryRow):
+class Plan(CheckedParent):
     """A patient's point plan as saved by an acupuncturist. The latest one is the current plan."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
@@ -336,11 +448,18 @@ class Plan(HistoryRow):
         return f"Plan of {self.patient} on {self.created_at:%Y-%m-%d}"
 
     kept_message = "A saved plan is history and is never changed: save a new plan instead."
+    items_whose = "plan's"
+    checked_on_field = "created_at"
 
-    def problems(self) -> list[str]:
-        from treatments.planning import check_plan_row  # planning imports these models
-
-        return check_plan_row(self)
+    def _row_problems(self) -> list[str]:
+        if self.screening.patient_id != self.patient_id:
+            return ["The screening belongs to another patient."]
+        latest = Screening.objects.latest_for(self.patient_id)
+        if latest is None or self.screening.pk != latest.pk:
+            return ["The patient has a newer screening: the plan must be checked against it."]
+        rules, facts = self.rule_facts
+        stored = Limits(self.needles_min, self.needles_max, self.retention_min, self.retention_max)
+        return plan_row_problems(stored=stored, acknowledged=self.acknowledged, facts=facts, rules=rules)
 
 
 class TargetItem(HistoryRow):
@@ -365,6 +484,31 @@ class TargetItem(HistoryRow):
     def target(self) -> Point | NeedlingPattern | Adjunct:
         return self.point or self.pattern or self.adjunct
 
+    # The name of the foreign key to the plan or record the item belongs to.
+    parent_field = ""
+
+    @property
+    def parent(self) -> "Plan | SessionRecord":
+        return getattr(self, self.parent_field)
+
+    @classmethod
+    def insert_problems(cls, rows: list["TargetItem"]) -> list[str]:
+        """Checks new items against their parent's screening facts and stated total: one query
+        per parent (the needles it holds already), whatever the number of items."""
+        problems = []
+        needles_so_far: dict[int, int] = {}
+        for item in rows:
+            parent = item.parent
+            if parent.pk not in needles_so_far:
+                held = cls.objects.filter(**{f"{cls.parent_field}_id": parent.pk}).aggregate(total=Sum("needles"))
+                needles_so_far[parent.pk] = held["total"] or 0
+            problems += item_row_problems(
+                option=item.target.as_option(), needles=item.needles, facts=parent.rule_facts[1],
+                needles_before=needles_so_far[parent.pk], parent_total=parent.total_needles, whose=parent.items_whose,
+            )
+            needles_so_far[parent.pk] += item.needles
+        return problems
+
 
 class PlanItem(TargetItem):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="items")
@@ -385,11 +529,7 @@ class PlanItem(TargetItem):
         return self.target.code
 
     kept_message = "A saved plan is history and is never changed: save a new plan instead."
-
-    def problems(self) -> list[str]:
-        from treatments.planning import check_plan_item
-
-        return check_plan_item(self)
+    parent_field = "plan"
 
 
 class PlanTemplate(models.Model):
@@ -437,7 +577,7 @@ class PlanTemplateItem(models.Model):
 
 
 # --- Session records --------------------------------------------------------------------------------
-class SessionRecord(HistoryRow):
+class SessionRecord(CheckedParent):
     """What the acupuncturist did at one visit, and how the patient rated their concerns then.
 
     Saving it completes the visit (``treatments.sessions.session_record_save``). Never edited:
@@ -480,11 +620,23 @@ class SessionRecord(HistoryRow):
         return f"Session of {self.patient} on {self.recorded_at:%Y-%m-%d}"
 
     kept_message = "A session record is never changed once saved."
+    items_whose = "record's"
+    checked_on_field = "recorded_at"
 
-    def problems(self) -> list[str]:
-        from treatments.planning import check_session_row
-
-        return check_session_row(self)
+    def _row_problems(self) -> list[str]:
+        problems = []
+        if self.visit.patient_id != self.patient_id or self.visit.series_id != self.series_id:
+            problems.append("The record must be for the visit's patient and series.")
+        if self.plan.patient_id != self.patient_id:
+            problems.append("The plan belongs to another patient.")
+        if self.screening.patient_id != self.patient_id:
+            problems.append("The screening belongs to another patient.")
+        elif self.screening_id != getattr(Screening.objects.latest_for(self.patient_id), "pk", None):
+            problems.append("The patient has a newer screening: the session must be checked against it.")
+        if problems:
+            return problems
+        rules, facts = self.rule_facts
+        return session_row_problems(needles_max=self.needles_max, retention_max=self.retention_max, facts=facts, rules=rules)
 
 
 class SessionItem(TargetItem):
@@ -501,11 +653,7 @@ class SessionItem(TargetItem):
         ]
 
     kept_message = "A session record is never changed once saved."
-
-    def problems(self) -> list[str]:
-        from treatments.planning import check_session_item
-
-        return check_session_item(self)
+    parent_field = "record"
 
 
 class ReactionKind(models.TextChoices):

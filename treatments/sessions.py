@@ -2,7 +2,7 @@
 the visit (``session_record_save``), and the reads for the record and today pages.
 
 Safety: a record is checked against the patient's latest screening, the one the acupuncturist
-confirmed at the visit, with the plan's own rules (``planning.session_problems``); the models and
+confirmed at the visit, with the plan's own rules (``rules.session_problems``); the models and
 database triggers check again as the rows go in (see ``treatments.models``).
 """
 
@@ -20,8 +20,7 @@ from scheduling.booking import visit_complete
 from scheduling.clock import clinic_zone, local_datetime
 from scheduling.models import Visit
 from staff.audit import audit_record
-from treatments import planning
-from treatments.catalogue import catalogue_rows
+from treatments.catalogue import catalogue_rows, saved_items
 from treatments.models import (
     ConcernRating,
     Plan,
@@ -31,7 +30,9 @@ from treatments.models import (
     SessionItem,
     SessionRecord,
 )
+from treatments.rules import Chosen, Limits, Rules, blocked_reasons, exclusion_reason, limits_for, screening_facts, session_problems
 from treatments.services import PlanContext, plan_context
+from treatments.suggestion import Exclusion, Proposal
 
 # A cancelled visit or a no-show has no session; a completed one may still get its record
 # (e.g. completed before session records were kept), but is not completed twice.
@@ -64,25 +65,25 @@ class SessionStart:
     plan: Plan | None
     last: SessionRecord | None
     concerns: list[ConcernLine]
-    prefill: list[planning.Chosen] = field(default_factory=list)
+    prefill: list[Chosen] = field(default_factory=list)
     prefill_retention: int = 0
     prefill_source: str = ""
     dropped: list[str] = field(default_factory=list)  # prefilled items today's screening rules out
-    exclusions: list[planning.Exclusion] = field(default_factory=list)
+    exclusions: list[Exclusion] = field(default_factory=list)
     refused: str = ""  # why no session can be recorded for this visit (plan missing, wrong state...)
 
     @property
     def blocked(self) -> list[str]:
-        return planning.blocked_reasons(self.ctx.facts)
+        return blocked_reasons(self.ctx.facts)
 
     @property
-    def limits(self) -> planning.Limits:
-        return planning.limits_for(self.ctx.facts, self.ctx.rules)
+    def limits(self) -> Limits:
+        return limits_for(self.ctx.facts, self.ctx.rules)
 
     @property
-    def proposal(self) -> planning.Proposal:
+    def proposal(self) -> Proposal:
         """The prefill in the shape the plan editor form takes."""
-        return planning.Proposal(
+        return Proposal(
             items=self.prefill, retention=self.prefill_retention, exclusions=self.exclusions, limits=self.limits,
             cautions=self.ctx.facts.cautions,
         )
@@ -111,13 +112,9 @@ def plan_concerns(plan: Plan) -> dict[str, str]:
     }
 
 
-def session_items(record_or_plan, *, concerns: dict[str, str], reason: str = "") -> list[planning.Chosen]:
-    """A saved record's (or plan's) items as ``planning.Chosen`` values (1 query)."""
-    items = []
-    for item in record_or_plan.items.select_related("point", "pattern", "adjunct"):
-        option = planning.option_for_item(item)
-        items.append(planning.Chosen(option, item.needles, concerns.get(option.key), reason))
-    return items
+def session_items(record_or_plan, *, concerns: dict[str, str], reason: str = "") -> list[Chosen]:
+    """A saved record's (or plan's) items as ``Chosen`` values (1 query)."""
+    return saved_items(list(record_or_plan.items.select_related("point", "pattern", "adjunct")), concerns=concerns, reason=reason)
 
 
 def session_start(visit: Visit) -> SessionStart:
@@ -156,13 +153,13 @@ def session_start(visit: Visit) -> SessionStart:
         items, retention = session_items(plan, concerns=served, reason="In the current plan."), plan.retention_minutes
         start.prefill_source = f"the current plan ({timezone.localtime(plan.created_at):%d %b %Y})"
     for item in items:
-        why = planning.exclusion_reason(item.option, ctx.facts)
+        why = exclusion_reason(item.option, ctx.facts)
         if why:
             start.dropped.append(f"{item.option.label}: {why}")
         else:
             start.prefill.append(item)
     start.exclusions = [
-        planning.Exclusion(option, why) for option in ctx.options if (why := planning.exclusion_reason(option, ctx.facts))
+        Exclusion(option, why) for option in ctx.options if (why := exclusion_reason(option, ctx.facts))
     ]
     start.prefill_retention = min(retention, start.limits.retention_max)
     return start
@@ -197,7 +194,7 @@ def session_record_save(
     by,
     visit: Visit,
     screening: Screening,
-    items: list[planning.Chosen],
+    items: list[Chosen],
     retention: int,
     ratings: dict[str, int],
     reactions: Sequence[ReactionEntry] = (),
@@ -224,13 +221,13 @@ def session_record_save(
             raise ValidationError(
                 "The patient's screening has changed since it was confirmed for this visit: check it again before recording."
             )
-        problems = planning.session_problems(items=items, retention=retention, facts=ctx.facts, rules=ctx.rules)
+        problems = session_problems(items=items, retention=retention, facts=ctx.facts, rules=ctx.rules)
         if problems:
             raise ValidationError(problems)
         _check_ratings(ratings, ctx)
         _check_reactions(list(reactions))
 
-        limits = planning.limits_for(ctx.facts, ctx.rules)
+        limits = limits_for(ctx.facts, ctx.rules)
         record = SessionRecord.objects.create(
             visit=visit,
             patient=patient,
@@ -245,11 +242,13 @@ def session_record_save(
             notes=notes,
         )
         targets = catalogue_rows(items)
-        for position, item in enumerate(items):
+        SessionItem.objects.insert_checked([
             SessionItem(
                 record=record, kind=item.option.kind, needles=item.needles, position=position,
                 **{item.option.kind: targets[item.option.key]},
-            ).save()
+            )
+            for position, item in enumerate(items)
+        ])
         concerns = {c.code: c for c in Concern.objects.filter(code__in=ratings)}
         ConcernRating.objects.bulk_create(
             ConcernRating(record=record, concern=concerns[code], rating=value) for code, value in ratings.items()
@@ -296,17 +295,17 @@ def visits_today(*, user, day: dt.date) -> list[TodayVisit]:
     )
     screenings = Screening.objects.in_bulk([v.latest_screening_id for v in visits if v.latest_screening_id])
     # Only the facial block and the answers are shown here, and no clinic setting changes those.
-    rules = planning.Rules()
+    rules = Rules()
     result = []
     for visit in visits:
         screening = screenings.get(visit.latest_screening_id)
-        facts = planning.screening_facts(screening, today=day, rules=rules)
+        facts = screening_facts(screening, today=day, rules=rules)
         alerts = screening.positive_answers() if screening else []
         if screening and screening.medications:
             alerts.append(f"Medications: {screening.medications}")
         if screening and screening.allergies:
             alerts.append(f"Allergies: {screening.allergies}")
         result.append(
-            TodayVisit(visit, visit.record_id, visit.has_plan, screening, alerts, planning.blocked_reasons(facts))
+            TodayVisit(visit, visit.record_id, visit.has_plan, screening, alerts, blocked_reasons(facts))
         )
     return result

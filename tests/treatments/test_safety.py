@@ -8,7 +8,7 @@ from patients.intake import screening_record
 from staff.models import AuditEvent
 from tests.factories import ScreeningFactory, acupuncturist_user, intake_patient
 from tests.treatments.factories import saved_plan
-from treatments import planning
+from treatments.rules import Chosen, Option, Rules, limits_for, screening_facts
 from treatments.catalogue import load_options
 from treatments.models import Plan, PlanItem, PlanSettings, Point
 from treatments.services import plan_context, plan_save
@@ -21,7 +21,7 @@ def acu():
     return acupuncturist_user()
 
 
-def options() -> dict[str, planning.Option]:
+def options() -> dict[str, Option]:
     return {option.code: option for option in load_options()}
 
 
@@ -37,10 +37,10 @@ def pregnant_plan_row(patient, **overrides) -> Plan:
 def test_service_refuses_a_cautioned_point_for_a_pregnant_patient_and_saves_nothing(acu):
     patient = intake_patient(concerns={"fine-lines": 7}, pregnant_or_trying=True)
     proposal = plan_context(patient).suggest()
-    items = [*proposal.items[:-1], planning.Chosen(options()["LI4"], 2, "fine-lines", "added")]
+    items = [*proposal.items[:-1], Chosen(options()["LI4"], 2, "fine-lines", "added")]
     with pytest.raises(ValidationError) as exc:
         plan_save(by=acu, patient=patient, items=items, retention=proposal.retention)
-    assert "LI4 Hegu cannot be used: avoided in pregnancy" in " ".join(exc.value.messages)
+    assert "LI4 Hegu cannot be used: never needled in pregnancy" in " ".join(exc.value.messages)
     assert not Plan.objects.exists()
 
 
@@ -121,15 +121,15 @@ def test_needle_total_bounds_are_held_by_the_service(acu, total, ok):
     patient = intake_patient(concerns={"fine-lines": 9, "wrinkles": 9, "sagging": 9})
     opts = options()
     bilateral = [o for o in opts.values() if o.kind == "point" and o.needles_max == 2 and not o.avoid_in_pregnancy]
-    items = [planning.Chosen(o, 2) for o in bilateral[: total // 2]]
+    items = [Chosen(o, 2) for o in bilateral[: total // 2]]
     remaining = total - 2 * len(items)
     for code in ("forehead-lines", "neck-lines"):  # past the points, line patterns add needles
         if remaining >= 2:
             needles = min(10, remaining)
-            items.append(planning.Chosen(opts[code], needles))
+            items.append(Chosen(opts[code], needles))
             remaining -= needles
     if remaining:
-        items.append(planning.Chosen(opts["GV24"], 1))
+        items.append(Chosen(opts["GV24"], 1))
     assert sum(i.needles for i in items) == total
     if ok:
         assert plan_save(by=acu, patient=patient, items=items, retention=25).total_needles == total
@@ -244,7 +244,7 @@ def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
     from hypothesis import strategies as st
 
     from patients.models import FaceArea
-    from treatments.planning import exclusion_reason, screening_facts
+    from treatments.rules import exclusion_reason, screening_facts
 
     acu = acupuncturist_user()
     today = timezone.localdate()
@@ -272,10 +272,10 @@ def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
         if proposal.blocked:
             return
         plan = plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True)
-        rules = planning.rules_from_settings(PlanSettings.load())
+        rules = PlanSettings.rules()
         facts = screening_facts(plan.screening, today=today, rules=rules)
         for item in plan.items.select_related("point", "pattern", "adjunct"):
-            assert exclusion_reason(planning.option_for_item(item), facts) is None
+            assert exclusion_reason(item.target.as_option(), facts) is None
         assert plan.needles_min <= plan.total_needles <= plan.needles_max
 
     check()
@@ -304,8 +304,8 @@ def test_orm_save_refuses_each_screening_exclusion(answers, target, message):
         answers["cosmetic_procedure_on"] = today
     patient = intake_patient(concerns={"fine-lines": 7}, **answers)
     screening = patient.screenings.get()
-    facts = planning.screening_facts(screening, today=today, rules=planning.Rules())
-    limits = planning.limits_for(facts, planning.Rules())
+    facts = screening_facts(screening, today=today, rules=Rules())
+    limits = limits_for(facts, Rules())
     plan = Plan.objects.create(
         patient=patient, screening=screening, created_by=acupuncturist_user(), retention_minutes=25, total_needles=40,
         needles_min=limits.needles_min, needles_max=limits.needles_max, retention_min=20, retention_max=30,

@@ -140,7 +140,7 @@ def test_a_new_screening_that_still_allows_treatment_continues_to_the_record(acu
     )
     page = acupuncturist_client.get(response.url).content.decode()
     assert "Save the session and complete the visit" in page
-    assert "LI4 Hegu: avoided in pregnancy" in page  # left out of the plan's prefill, with why
+    assert "LI4 Hegu: never needled in pregnancy" in page  # left out of the plan's prefill, with why
 
 
 def test_notes_are_shown_escaped(acupuncturist_client, visit, acupuncturist):

@@ -137,7 +137,7 @@ def test_a_template_leaves_out_what_the_screening_excludes(acupuncturist_client,
     assert template.items.filter(point__code="LI4").exists()
     response = acupuncturist_client.get(reverse("treatments:plan_new", args=[pregnant.pk]), {"template": template.pk})
     page = response.content.decode()
-    assert "From the template, left out — LI4 Hegu: avoided in pregnancy" in page
+    assert "From the template, left out — LI4 Hegu: never needled in pregnancy" in page
     assert not response.context["form"]["point_LI4"].value()
 
 

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patients.models import FaceArea
-from treatments import planning
+from treatments.rules import Chosen, Rules, exclusion_reason, limits_for, plan_problems, screening_facts
+from treatments.suggestion import suggest_plan
 from treatments.catalogue import concern_names, load_options
 from tests.treatments.factories import RULES, TODAY, codes, facts, suggest
 
@@ -59,8 +60,8 @@ def test_more_severe_concerns_get_more_needles_and_time():
 
 
 def test_ranges_follow_the_clinic_settings():
-    rules = planning.Rules(needles_min=30, needles_max=36, reduced_needles_max=32, retention_min=15, retention_max=18)
-    proposal = planning.suggest_plan(
+    rules = Rules(needles_min=30, needles_max=36, reduced_needles_max=32, retention_min=15, retention_max=18)
+    proposal = suggest_plan(
         severities=ALL_CONCERNS, concern_names=concern_names(),
         facts=facts(), rules=rules,
         options=load_options(),
@@ -135,26 +136,12 @@ def test_implanted_device_warns_against_electro_acupuncture():
 
 
 def test_no_screening_or_nothing_to_treat_is_a_clear_block():
-    no_screening = planning.suggest_plan(
+    no_screening = suggest_plan(
         severities={"dullness": 5}, concern_names=concern_names(),
-        facts=planning.screening_facts(None, today=TODAY, rules=RULES), rules=RULES, options=load_options(),
+        facts=screening_facts(None, today=TODAY, rules=RULES), rules=RULES, options=load_options(),
     )
     assert "No screening" in no_screening.blocked[0]
     assert "nothing to treat" in suggest({"dullness": 0}).blocked[0]
-
-
-def test_plan_problems_names_each_broken_rule():
-    options = {o.code: o for o in load_options()}
-    items = [planning.Chosen(options["LI4"], 2), planning.Chosen(options["forehead-lines"], 12)]
-    problems = planning.plan_problems(
-        items=items, retention=45, facts=facts(pregnant_or_trying=True, bleeding_risk=True), rules=RULES, acknowledged=False
-    )
-    text = " ".join(problems)
-    assert "LI4 Hegu cannot be used: avoided in pregnancy" in text
-    assert "2–10 needles, not 12" in text
-    assert "it must have 40–46" in text
-    assert "Retention must be 20–30 minutes, not 45" in text
-    assert "Acknowledge the risks" in text
 
 
 # --- Properties over random concerns and screenings ----------------------------------------------
@@ -191,20 +178,20 @@ def test_every_generated_plan_is_within_the_ranges_and_never_excluded():
     @given(severities=severities, answers=screenings)
     def check(severities, answers):
         plan_facts = facts(**answers)
-        proposal = planning.suggest_plan(severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options)
+        proposal = suggest_plan(severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options)
         if proposal.blocked:
             assert not proposal.items
             assert all(reason.strip() for reason in proposal.blocked)
             return
-        limits = planning.limits_for(plan_facts, RULES)
+        limits = limits_for(plan_facts, RULES)
         assert 40 <= limits.needles_min <= proposal.total_needles <= limits.needles_max <= 70
         assert 20 <= proposal.retention <= 30
         for item in proposal.items:
-            assert planning.exclusion_reason(item.option, plan_facts) is None, item.option.code
+            assert exclusion_reason(item.option, plan_facts) is None, item.option.code
         if answers["pregnant_or_trying"]:
             assert not codes(proposal.items) & PREGNANCY_CAUTIONED
         # The checker used on save agrees with the suggestion.
-        assert planning.plan_problems(
+        assert plan_problems(
             items=proposal.items, retention=proposal.retention, facts=plan_facts, rules=RULES, acknowledged=True
         ) == []
 
@@ -218,7 +205,7 @@ def test_a_plan_is_blocked_only_for_a_reason_the_screening_gives():
     @given(severities=severities, answers=screenings)
     def check(severities, answers):
         plan_facts = facts(**answers)
-        proposal = planning.suggest_plan(severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options)
+        proposal = suggest_plan(severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options)
         nothing_to_treat = not any(severities.values())
         facial_block = answers["active_skin_infection"] or answers["facial_wound_or_rash"]
         if nothing_to_treat or facial_block:

@@ -1,0 +1,352 @@
+"""The treatment safety rules (SPEC §3, reference/points.md "Conditions"), as plain values and functions.
+
+No ORM here: the catalogue selector (``treatments.catalogue``) and the models read the database
+once and hand these functions plain inputs, so the suggestion, the services and the models'
+write checks all apply the same rules, and the rules are tested without a database.
+
+* ``Facts`` — what a screening means on a given day (``screening_facts``);
+* ``Limits`` — the needle and retention range for those facts under the clinic's settings (``limits_for``);
+* ``exclusion_reason`` — why an option is ruled out (pregnancy uses ``treatments.hard_rules`` too,
+  so no catalogue edit can admit a forbidden point);
+* ``plan_problems`` / ``session_problems`` — everything a plan or session record breaks;
+* ``plan_row_problems`` / ``session_row_problems`` / ``item_row_problems`` — the checks the
+  models run on every row they insert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from patients.models import FaceArea
+from treatments import hard_rules
+
+
+# --- Inputs ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Option:
+    """Something a plan can contain: a point, a local needling pattern or an adjunct."""
+
+    kind: str  # "point" | "pattern" | "adjunct" (treatments.models.ItemKind)
+    code: str
+    name: str
+    region: str
+    face_area: str = ""  # a patients.models.FaceArea value, "" when not on the face
+    on_face: bool = False
+    needles_min: int = 0  # points: their fixed count (2 bilateral, 1 midline); adjuncts: 0
+    needles_max: int = 0
+    avoid_in_pregnancy: bool = False
+    lower_abdominal: bool = False
+    avoid_with_bleeding_risk: bool = False
+    caution: str = ""
+    order: int = 0  # catalogue order: the tie-breaker that keeps suggestions deterministic
+    weights: tuple[tuple[str, int], ...] = ()  # (concern code, weight)
+    # On the face chart: a point's position, or a pattern's line; mirrored when bilateral.
+    position: tuple[int, int] | None = None
+    line: tuple[int, int, int, int] | None = None
+    bilateral: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.code}"
+
+    @property
+    def is_needling(self) -> bool:
+        return self.kind != "adjunct"
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.name}" if self.kind == "point" else self.name
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The clinic's plan settings (``PlanSettings``) as plain values."""
+
+    needles_min: int = 40
+    needles_max: int = 70
+    reduced_needles_max: int = 46
+    retention_min: int = 20
+    retention_max: int = 30
+    filler_botox_wait_days: int = 14
+    procedure_wait_days: int = 30
+
+
+@dataclass(frozen=True)
+class Limits:
+    needles_min: int
+    needles_max: int
+    retention_min: int
+    retention_max: int
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need from a screening, on a given day."""
+
+    screened: bool
+    pregnant: bool = False
+    bleeding_risk: bool = False
+    keloid: bool = False
+    fainting: bool = False
+    facial_block: tuple[str, ...] = ()  # why facial treatment is blocked
+    filler_areas: frozenset[str] = frozenset()  # treated with Botox/filler within the wait period
+    procedure_areas: frozenset[str] = frozenset()  # laser, peel or surgery within the wait period
+    acknowledgements: tuple[str, ...] = ()  # risks the practitioner must acknowledge
+    cautions: tuple[str, ...] = ()  # how to treat (lying down, no electro-acupuncture, ...)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """One item of a plan or session record being suggested, checked or saved."""
+
+    option: Option
+    needles: int
+    concern: str | None = None  # concern code it serves
+    reason: str = ""
+
+
+# --- Facts from a screening -----------------------------------------------------------------------
+def _recent_areas(on: dt.date | None, areas: list[str], *, today: dt.date, wait_days: int) -> frozenset[str]:
+    if on is None or (today - on).days >= wait_days:
+        return frozenset()
+    # No area given means the whole face must be avoided.
+    return frozenset(areas or FaceArea.values)
+
+
+def _acknowledgements(screening, *, procedure: bool) -> tuple[str, ...]:
+    acknowledge = []
+    if screening.bleeding_risk:
+        acknowledge.append("Bleeding disorder or anticoagulant/antiplatelet medication: bruising risk (fewer needles, no cupping).")
+    if procedure:
+        acknowledge.append(f"Laser, peel or cosmetic surgery on {screening.cosmetic_procedure_on:%d %b %Y}: treated areas are not needled.")
+    if screening.uncontrolled_blood_pressure:
+        acknowledge.append("Uncontrolled high blood pressure.")
+    if screening.severe_migraines:
+        acknowledge.append("Severe migraines.")
+    return tuple(acknowledge)
+
+
+# Screening answers that change how to treat, not whether: (answer, caution shown with the plan).
+CAUTIONS = (
+    ("pregnant_or_trying", "Pregnant or trying to conceive: pregnancy-cautioned and abdominal points are never used."),
+    ("fainting_history", "Needle fear or fainting history: treat lying down; fewer needles for the first session; PC6 included."),
+    ("implanted_device", "Pacemaker or implanted device: no electro-acupuncture or microcurrent."),
+    ("keloid_scarring", "Keloid tendency: no local (intradermal) needling; watch needle sites."),
+    ("diabetes", "Diabetes: check skin healing and needle sites."),
+    ("epilepsy", "Epilepsy: treat lying down and do not leave the patient alone."),
+)
+
+
+def _cautions(screening) -> tuple[str, ...]:
+    cautions = [caution for answer, caution in CAUTIONS if getattr(screening, answer)]
+    if screening.allergies:
+        cautions.append(f"Allergies: {screening.allergies}")
+    return tuple(cautions)
+
+
+def screening_facts(screening, *, today: dt.date, rules: Rules) -> Facts:
+    """The facts of a screening (a ``patients.models.Screening``, saved or not) on ``today``."""
+    if screening is None:
+        return Facts(screened=False)
+    block = []
+    if screening.active_skin_infection:
+        block.append("active skin infection on the face")
+    if screening.facial_wound_or_rash:
+        block.append("open wound or rash on the face")
+    filler = _recent_areas(
+        screening.filler_botox_on, screening.filler_botox_areas, today=today, wait_days=rules.filler_botox_wait_days
+    )
+    procedure = _recent_areas(
+        screening.cosmetic_procedure_on, screening.cosmetic_procedure_areas, today=today, wait_days=rules.procedure_wait_days
+    )
+    return Facts(
+        screened=True,
+        pregnant=screening.pregnant_or_trying,
+        bleeding_risk=screening.bleeding_risk,
+        keloid=screening.keloid_scarring,
+        fainting=screening.fainting_history,
+        facial_block=tuple(block),
+        filler_areas=filler,
+        procedure_areas=procedure,
+        acknowledgements=_acknowledgements(screening, procedure=bool(procedure)),
+        cautions=_cautions(screening),
+    )
+
+
+# --- The rules ------------------------------------------------------------------------------------
+def blocked_reasons(facts: Facts) -> list[str]:
+    """Why no plan can be made today (empty when treatment may go ahead)."""
+    if not facts.screened:
+        return ["No screening has been recorded: record the screening questionnaire first."]
+    return [
+        f"Facial treatment is blocked: {reason}. Record a new screening once it has cleared."
+        for reason in facts.facial_block
+    ]
+
+
+def limits_for(facts: Facts, rules: Rules) -> Limits:
+    # Bleeding risk and fainting history both mean "fewer needles, lower end of the range".
+    reduced = facts.bleeding_risk or facts.fainting
+    return Limits(
+        needles_min=rules.needles_min,
+        needles_max=rules.reduced_needles_max if reduced else rules.needles_max,
+        retention_min=rules.retention_min,
+        retention_max=rules.retention_max,
+    )
+
+
+def _pregnancy_reason(option: Option) -> str | None:
+    if option.kind == "point" and hard_rules.forbidden_in_pregnancy(code=option.code, region=option.region):
+        return hard_rules.PREGNANCY_REASON
+    # The catalogue's flags can only add to the hard rules (an admin's extra caution).
+    if option.avoid_in_pregnancy:
+        return "avoided in pregnancy (pregnant or trying to conceive)"
+    if option.lower_abdominal:
+        return "no lower-abdominal points in pregnancy"
+    return None
+
+
+def _area_reason(option: Option, facts: Facts) -> str | None:
+    if option.face_area and option.face_area in facts.filler_areas:
+        return f"Botox/filler within the wait period ({FaceArea(option.face_area).label.lower()})"
+    if option.face_area and option.face_area in facts.procedure_areas:
+        return f"laser, peel or surgery within the wait period ({FaceArea(option.face_area).label.lower()})"
+    return None
+
+
+def _adjunct_reason(option: Option, facts: Facts) -> str | None:
+    if facts.filler_areas:
+        return "recent Botox/filler: gua sha and cupping move the tissue of the whole face"
+    if facts.procedure_areas:
+        return "recent laser, peel or surgery: not over freshly treated skin"
+    if facts.bleeding_risk and option.avoid_with_bleeding_risk:
+        return "bleeding risk: suction bruises"
+    return None
+
+
+def exclusion_reason(option: Option, facts: Facts) -> str | None:
+    """Why the screening rules this option out, or None when it may be used."""
+    if option.on_face and facts.facial_block:
+        return f"no facial treatment: {', '.join(facts.facial_block)}"
+    if facts.pregnant and (why := _pregnancy_reason(option)):
+        return why
+    if option.kind == "adjunct" and (why := _adjunct_reason(option, facts)):
+        return why
+    if why := _area_reason(option, facts):
+        return why
+    if option.kind == "pattern" and facts.keloid:
+        return "keloid tendency: no local (intradermal) needling"
+    return None
+
+
+def item_problems(items: list[Chosen], facts: Facts, *, where: str) -> list[str]:
+    """The per-item rules, shared by plans and session records: no item twice, nothing the
+    screening excludes, each item's needle count fitting it."""
+    problems = []
+    seen = set()
+    for item in items:
+        option = item.option
+        if option.key in seen:
+            problems.append(f"{option.label} is in {where} twice.")
+        seen.add(option.key)
+        if why := exclusion_reason(option, facts):
+            problems.append(f"{option.label} cannot be used: {why}.")
+        if not option.needles_min <= item.needles <= option.needles_max:
+            if option.kind == "pattern":
+                problems.append(f"{option.label}: {option.needles_min}–{option.needles_max} needles, not {item.needles}.")
+            else:
+                problems.append(f"{option.label}: {option.needles_max} needle(s), not {item.needles}.")
+    return problems
+
+
+def _reduced_why(limits: Limits, rules: Rules) -> str:
+    return " (bleeding risk or fainting history: fewer needles)" if limits.needles_max < rules.needles_max else ""
+
+
+def plan_problems(*, items: list[Chosen], retention: int, facts: Facts, rules: Rules, acknowledged: bool) -> list[str]:
+    """Every rule the plan breaks, as messages for the practitioner (empty when it is safe)."""
+    problems = blocked_reasons(facts)
+    if problems:
+        return problems
+    limits = limits_for(facts, rules)
+    problems += item_problems(items, facts, where="the plan")
+    total = sum(item.needles for item in items)
+    if not limits.needles_min <= total <= limits.needles_max:
+        problems.append(
+            f"The plan has {total} needles; it must have {limits.needles_min}–{limits.needles_max}{_reduced_why(limits, rules)}."
+        )
+    if not limits.retention_min <= retention <= limits.retention_max:
+        problems.append(f"Retention must be {limits.retention_min}–{limits.retention_max} minutes, not {retention}.")
+    if facts.acknowledgements and not acknowledged:
+        problems.append("Acknowledge the risks listed before saving the plan.")
+    return problems
+
+
+def session_problems(*, items: list[Chosen], retention: int, facts: Facts, rules: Rules) -> list[str]:
+    """Every rule a session record breaks (empty when it may be saved).
+
+    The plan's exclusions, needle counts and maxima apply unchanged. Its minimums (40 needles,
+    20 minutes) are treatment targets, not safety: a session stopped early because the patient
+    felt faint is recorded as it happened.
+    """
+    problems = blocked_reasons(facts)
+    if problems:
+        return problems
+    if not items:
+        return ["Record what was done: at least one point, line of local needles or adjunct."]
+    limits = limits_for(facts, rules)
+    problems += item_problems(items, facts, where="the session")
+    total = sum(item.needles for item in items)
+    if total > limits.needles_max:
+        problems.append(
+            f"The session has {total} needles; at most {limits.needles_max} are allowed{_reduced_why(limits, rules)}."
+        )
+    if not 1 <= retention <= limits.retention_max:
+        problems.append(f"Retention must be 1–{limits.retention_max} minutes, not {retention}.")
+    return problems
+
+
+def conflicts(*, items: list[Chosen], facts: Facts) -> list[str]:
+    """What a saved plan breaks under a newer screening (the plan must be redone before treating)."""
+    return blocked_reasons(facts) + [
+        f"{item.option.label}: {why}" for item in items if (why := exclusion_reason(item.option, facts))
+    ]
+
+
+# --- The checks the models run on each row they insert --------------------------------------------
+def plan_row_problems(*, stored: Limits, acknowledged: list[str], facts: Facts, rules: Rules) -> list[str]:
+    """A Plan row: not blocked, its stored limits exactly the rules', the risks acknowledged."""
+    problems = blocked_reasons(facts)
+    limits = limits_for(facts, rules)
+    if stored != limits:
+        problems.append(
+            f"The plan's limits must be those of the rules for this screening: {limits.needles_min}–{limits.needles_max} "
+            f"needles and {limits.retention_min}–{limits.retention_max} minutes."
+        )
+    if facts.acknowledgements and list(acknowledged) != list(facts.acknowledgements):
+        problems.append("Acknowledge the risks listed before saving the plan.")
+    return problems
+
+
+def session_row_problems(*, needles_max: int, retention_max: int, facts: Facts, rules: Rules) -> list[str]:
+    """A SessionRecord row: not blocked, its stored maxima exactly the rules'."""
+    problems = blocked_reasons(facts)
+    limits = limits_for(facts, rules)
+    if (needles_max, retention_max) != (limits.needles_max, limits.retention_max):
+        problems.append(
+            f"The record's limits must be those of the rules for this screening: at most {limits.needles_max} "
+            f"needles and {limits.retention_max} minutes."
+        )
+    return problems
+
+
+def item_row_problems(*, option: Option, needles: int, facts: Facts, needles_before: int, parent_total: int, whose: str) -> list[str]:
+    """An item row added to a plan or record: excluded by the screening, a needle count its kind
+    does not allow, or more needles than the parent row states."""
+    problems = [f"{option.label} cannot be used: {why}." for why in filter(None, [exclusion_reason(option, facts)])]
+    if not option.needles_min <= needles <= option.needles_max:
+        problems.append(f"{option.label}: {needles} needles is outside {option.needles_min}–{option.needles_max}.")
+    if needles_before + needles > parent_total:
+        problems.append(f"The items would come to more than the {whose} {parent_total} needles.")
+    return problems

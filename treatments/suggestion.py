@@ -1,0 +1,262 @@
+"""The suggested plan (SPEC §3): plain and deterministic, no ORM.
+
+The same concerns, screening facts, catalogue and settings always give the same plan:
+1. Stop with a clear "blocked" result when the patient cannot be treated today (no screening,
+   active facial infection, open wound or rash, nothing to treat).
+2. Exclude what the screening forbids (``rules.exclusion_reason``), remembering why.
+3. Score each remaining point, line pattern and adjunct: the sum over the patient's concerns of
+   severity × weight. The concern contributing most is the one the item "serves".
+4. Aim for a needle total between the limits, higher for more severe concerns, and take the best
+   scored items (ties broken by catalogue order) while they fit; if that is below the minimum,
+   add needles along the chosen lines, then safe support points (same face areas first, then
+   distal points, then the rest of the face).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from patients.models import FaceArea
+from treatments.rules import Chosen, Facts, Limits, Option, Rules, blocked_reasons, exclusion_reason, limits_for
+
+# An adjunct is suggested only for a concern at least this severe (mild concerns don't need it).
+ADJUNCT_MIN_SEVERITY = 4
+# How many of the most severe concerns set the intensity (needles, retention) of the plan.
+INTENSITY_CONCERNS = 3
+# Suggested for fainting-prone or needle-anxious patients (reference: "PC6 suggested").
+FAINTING_POINT = "PC6"
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    option: Option
+    reason: str
+
+
+@dataclass
+class Proposal:
+    items: list[Chosen] = field(default_factory=list)
+    retention: int = 0
+    exclusions: list[Exclusion] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    acknowledgements: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()
+    limits: Limits | None = None
+    dropped: list[str] = field(default_factory=list)  # template items left out, with why
+
+    @property
+    def total_needles(self) -> int:
+        return sum(item.needles for item in self.items)
+
+
+@dataclass(frozen=True)
+class Concerns:
+    """The patient's concerns that can drive a plan: severity > 0 and in the catalogue."""
+
+    severities: dict[str, int]  # code → severity
+    names: dict[str, str]  # the catalogue's concerns in display order, code → name
+
+    @classmethod
+    def of(cls, severities: dict[str, int], names: dict[str, str]) -> Concerns:
+        return cls({code: s for code, s in severities.items() if s > 0 and code in names}, names)
+
+    def order(self, code: str) -> int:
+        return list(self.names).index(code)
+
+    def best(self, option: Option) -> tuple[int, str | None]:
+        """(score, concern served): score is Σ severity × weight; the top contributor is served."""
+        score, best, best_value = 0, None, 0
+        for code, weight in option.weights:
+            value = self.severities.get(code, 0) * weight
+            score += value
+            if value > best_value or (value == best_value and value and self.order(code) < self.order(best)):
+                best, best_value = code, value
+        return score, best
+
+    def reason(self, option: Option, concern: str) -> str:
+        others = [self.names[code].lower() for code, _ in option.weights if code != concern and self.severities.get(code)]
+        also = f"; also helps {', '.join(others)}" if others else ""
+        return f"{self.names[concern]} ({self.severities[concern]}/10){also}."
+
+
+def _display_key(option: Option) -> tuple:
+    """Points, then line patterns, then adjuncts, each in catalogue order."""
+    return ({"point": 0, "pattern": 1, "adjunct": 2}[option.kind], option.order, option.key)
+
+
+def _in_display_order(items: list[Chosen]) -> list[Chosen]:
+    return sorted(items, key=lambda item: _display_key(item.option))
+
+
+def _pattern_needles(option: Option, severity: int) -> int:
+    """More needles along a line for a more severe concern."""
+    span = option.needles_max - option.needles_min
+    return option.needles_min + round(span * severity / 10)
+
+
+def _split_by_exclusion(options: list[Option], facts: Facts) -> tuple[list[Option], list[Exclusion]]:
+    allowed, excluded = [], []
+    for option in sorted(options, key=_display_key):
+        why = exclusion_reason(option, facts)
+        if why:
+            excluded.append(Exclusion(option, why))
+        else:
+            allowed.append(option)
+    return allowed, excluded
+
+
+def _adjunct_item(option: Option, concerns: Concerns) -> Chosen | None:
+    """An adjunct, for the concern it suits best among those severe enough to need it."""
+    suited = [
+        (concerns.severities.get(code, 0) * weight, code)
+        for code, weight in option.weights
+        if concerns.severities.get(code, 0) >= ADJUNCT_MIN_SEVERITY
+    ]
+    if not suited:
+        return None
+    code = max(suited, key=lambda entry: (entry[0], -concerns.order(entry[1])))[1]
+    return Chosen(option, 0, code, f"Suits {concerns.names[code].lower()} ({concerns.severities[code]}/10).")
+
+
+def _choose_for_concerns(allowed: list[Option], concerns: Concerns, *, target: int, items: list[Chosen]) -> None:
+    """Adds the best scored options while the needle total stays within ``target``."""
+    scored = []
+    for option in allowed:
+        score, concern = concerns.best(option)
+        if score > 0:
+            scored.append((score, option, concern))
+    scored.sort(key=lambda entry: (-entry[0], entry[1].order, entry[1].key))
+    taken = {item.option.key for item in items}
+    total = sum(item.needles for item in items)
+    for _, option, concern in scored:
+        if option.key in taken:
+            continue
+        if option.kind == "adjunct":
+            if item := _adjunct_item(option, concerns):
+                items.append(item)
+                taken.add(option.key)
+            continue
+        needles = _pattern_needles(option, concerns.severities[concern]) if option.kind == "pattern" else option.needles_max
+        if total + needles > target:
+            continue
+        items.append(Chosen(option, needles, concern, concerns.reason(option, concern)))
+        taken.add(option.key)
+        total += needles
+
+
+def _top_up(allowed: list[Option], limits: Limits, items: list[Chosen]) -> None:
+    """Too few needles (few concerns, many exclusions): first more needles along the chosen
+    lines, then support points where the plan already works (same face area), then distal
+    points, then the rest of the face: a puffiness plan is not filled up with forehead points."""
+    total = sum(item.needles for item in items)
+    for index, item in enumerate(items):
+        if total >= limits.needles_min:
+            break
+        if item.option.kind == "pattern":
+            extra = min(item.option.needles_max - item.needles, limits.needles_min - total)
+            items[index] = Chosen(item.option, item.needles + extra, item.concern, item.reason)
+            total += extra
+    areas = {item.option.face_area for item in items if item.option.face_area}
+    taken = {item.option.key for item in items}
+    support = sorted(
+        (o for o in allowed if o.kind == "point" and o.key not in taken),
+        key=lambda o: (0 if o.face_area in areas else 1 if not o.on_face else 2, o.order, o.key),
+    )
+    for option in support:
+        if total >= limits.needles_min:
+            break
+        if total + option.needles_max > limits.needles_max:
+            continue
+        if option.face_area in areas:
+            reason = f"Local support ({FaceArea(option.face_area).label.lower()}), to reach the minimum needle count."
+        else:
+            reason = "General support, to reach the minimum needle count."
+        items.append(Chosen(option, option.needles_max, None, reason))
+        total += option.needles_max
+
+
+def suggest_plan(
+    *, severities: dict[str, int], concern_names: dict[str, str], facts: Facts, rules: Rules, options: list[Option]
+) -> Proposal:
+    """The suggested plan for these concerns (code → severity 0–10) and screening facts.
+
+    ``concern_names`` lists the catalogue's concerns in display order (code → name); it orders
+    ties and names the concern each item serves.
+    """
+    limits = limits_for(facts, rules)
+    proposal = Proposal(acknowledgements=facts.acknowledgements, cautions=facts.cautions, limits=limits)
+    proposal.blocked = blocked_reasons(facts)
+    if proposal.blocked:
+        return proposal
+    # Exclusions first, so that even a plan that cannot be suggested shows what is ruled out.
+    allowed, proposal.exclusions = _split_by_exclusion(options, facts)
+    concerns = Concerns.of(severities, concern_names)
+    if not concerns.severities:
+        proposal.blocked = ["None of the patient's concerns has a severity above 0: there is nothing to treat."]
+        return proposal
+
+    # Intensity 0–1 from the most severe concerns: it sets where in the ranges the plan sits.
+    top = sorted(concerns.severities.values(), reverse=True)[:INTENSITY_CONCERNS]
+    intensity = sum(top) / (10 * len(top))
+    target = limits.needles_min + round((limits.needles_max - limits.needles_min) * intensity)
+    span = 0 if facts.fainting else limits.retention_max - limits.retention_min
+    proposal.retention = limits.retention_min + round(span * intensity)
+
+    items: list[Chosen] = []
+    pc6 = next((o for o in allowed if o.code == FAINTING_POINT), None)
+    if facts.fainting and pc6:
+        items.append(Chosen(pc6, pc6.needles_max, None, "Fainting history or needle fear: calms the patient."))
+    _choose_for_concerns(allowed, concerns, target=target, items=items)
+    _top_up(allowed, limits, items)
+
+    total = sum(item.needles for item in items)
+    if total < limits.needles_min:
+        proposal.blocked = [
+            f"Only {total} needles are possible with the points this screening allows; a plan needs at least "
+            f"{limits.needles_min}. Review the exclusions below or the clinic's plan settings."
+        ]
+        return proposal
+    proposal.items = _in_display_order(items)
+    return proposal
+
+
+def concern_served(option: Option, *, severities: dict[str, int], concern_names: dict[str, str]) -> tuple[str | None, str]:
+    """(concern code, reason) for an item the practitioner added by hand."""
+    concerns = Concerns.of(severities, concern_names)
+    _, concern = concerns.best(option)
+    if concern is None:
+        return None, "Added by the practitioner."
+    return concern, f"Added by the practitioner: {concerns.reason(option, concern)}"
+
+
+def from_template(
+    *,
+    template_items: list[tuple[Option, int]],
+    retention: int,
+    severities: dict[str, int],
+    concern_names: dict[str, str],
+    facts: Facts,
+    rules: Rules,
+    options: list[Option],
+) -> Proposal:
+    """A starting plan from a saved template: items the screening excludes are left out (and
+    listed in ``dropped``); the retention is brought inside the limits. The result may still
+    need adjusting (e.g. needle total) — the practitioner sees the problems before saving."""
+    proposal = suggest_plan(severities=severities, concern_names=concern_names, facts=facts, rules=rules, options=options)
+    if blocked_reasons(facts):
+        return proposal
+    proposal.blocked = []
+    limits = proposal.limits
+    concerns = Concerns.of(severities, concern_names)
+    items = []
+    for option, needles in template_items:
+        why = exclusion_reason(option, facts)
+        if why:
+            proposal.dropped.append(f"{option.label}: {why}")
+            continue
+        _, concern = concerns.best(option)
+        reason = concerns.reason(option, concern) if concern else "From the template."
+        items.append(Chosen(option, max(option.needles_min, min(needles, option.needles_max)), concern, reason))
+    proposal.items = _in_display_order(items)
+    proposal.retention = max(limits.retention_min, min(retention, limits.retention_max))
+    return proposal
