@@ -43,6 +43,7 @@ def load(ctx: dict) -> None:
                 items=proposal.items,
                 retention=proposal.retention,
                 acknowledged=True,  # the demo practitioner has gone through the risks with the patient
+                fewer_needles=bool(proposal.shortfall),  # and accepts what the screening leaves
                 notes="" if index % 3 else "Review the plan after the third session.",
             )
         )

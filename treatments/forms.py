@@ -38,6 +38,10 @@ class PlanForm(forms.Form):
         self.fields["retention"].initial = proposal.retention
         self.fields["retention"].widget.attrs.update(min=limits.retention_min, max=limits.retention_max)
         self.fields["retention"].help_text = f"{limits.retention_min}–{limits.retention_max} minutes"
+        self.fields["fewer_needles"] = forms.BooleanField(
+            required=False, label=f"Save with fewer needles than the usual {limits.needles_min}",
+            initial=bool(proposal.shortfall),
+        )
         if proposal.acknowledgements:
             self.fields["acknowledge"] = forms.BooleanField(
                 required=False, label="I have discussed these risks with the patient and accept them for this plan"
@@ -117,6 +121,7 @@ class SessionForm(PlanForm):
 
     def __init__(self, *args, concerns, limits, **kwargs):
         super().__init__(*args, **kwargs)
+        del self.fields["fewer_needles"]  # a session's minimum is no rule: it is recorded as it happened
         self.fields["retention"].label = "Retention (minutes)"
         self.fields["retention"].widget.attrs.update(min=1)
         self.fields["retention"].help_text = f"At most {limits.retention_max} minutes"

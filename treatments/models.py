@@ -416,6 +416,9 @@ class Plan(CheckedParent):
     needles_max = models.PositiveSmallIntegerField()
     retention_min = models.PositiveSmallIntegerField()
     retention_max = models.PositiveSmallIntegerField()
+    # The practitioner chose fewer needles than the minimum (e.g. the screening rules out the
+    # areas the concerns call for): the minimum is a target, never a reason to pad the plan.
+    fewer_needles = models.BooleanField(default=False)
     # The risks the practitioner acknowledged before saving (e.g. bleeding risk), as shown to them.
     acknowledged = models.JSONField(default=list, blank=True)
     # Cautions that come with the plan (lying down, no electro-acupuncture, ...).
@@ -433,8 +436,10 @@ class Plan(CheckedParent):
                 condition=Q(needles_min__gte=1) & Q(needles_min__lte=models.F("needles_max")),
                 name="plan_needle_limits_sane",
             ),
+            # The minimum is a target the practitioner may choose to stay below; the maximum is safety.
             models.CheckConstraint(
-                condition=Q(total_needles__gte=models.F("needles_min")) & Q(total_needles__lte=models.F("needles_max")),
+                condition=Q(total_needles__lte=models.F("needles_max"))
+                & (Q(total_needles__gte=models.F("needles_min")) | (Q(fewer_needles=True) & Q(total_needles__gte=1))),
                 name="plan_total_needles_within_limits",
             ),
             models.CheckConstraint(

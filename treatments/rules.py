@@ -130,7 +130,7 @@ def _acknowledgements(screening, *, procedure: bool) -> tuple[str, ...]:
 # Screening answers that change how to treat, not whether: (answer, caution shown with the plan).
 CAUTIONS = (
     ("pregnant_or_trying", "Pregnant or trying to conceive: pregnancy-cautioned and abdominal points are never used."),
-    ("fainting_history", "Needle fear or fainting history: treat lying down; fewer needles for the first session; PC6 included."),
+    ("fainting_history", "Needle fear or fainting history: treat lying down; fewer needles for the first session; PC6 can be added to calm the patient."),
     ("implanted_device", "Pacemaker or implanted device: no electro-acupuncture or microcurrent."),
     ("keloid_scarring", "Keloid tendency: no local (intradermal) needling; watch needle sites."),
     ("diabetes", "Diabetes: check skin healing and needle sites."),
@@ -264,17 +264,28 @@ def _reduced_why(limits: Limits, rules: Rules) -> str:
     return " (bleeding risk or fainting history: fewer needles)" if limits.needles_max < rules.needles_max else ""
 
 
-def plan_problems(*, items: list[Chosen], retention: int, facts: Facts, rules: Rules, acknowledged: bool) -> list[str]:
-    """Every rule the plan breaks, as messages for the practitioner (empty when it is safe)."""
+def plan_problems(
+    *, items: list[Chosen], retention: int, facts: Facts, rules: Rules, acknowledged: bool, fewer_needles: bool = False
+) -> list[str]:
+    """Every rule the plan breaks, as messages for the practitioner (empty when it is safe).
+
+    The minimum needle count is a target, not safety: a plan below it is saved when the
+    practitioner chooses so (``fewer_needles``); the maximum always holds.
+    """
     problems = blocked_reasons(facts)
     if problems:
         return problems
     limits = limits_for(facts, rules)
     problems += item_problems(items, facts, where="the plan")
     total = sum(item.needles for item in items)
-    if not limits.needles_min <= total <= limits.needles_max:
+    if total > limits.needles_max:
+        problems.append(f"The plan has {total} needles; at most {limits.needles_max} are allowed{_reduced_why(limits, rules)}.")
+    elif total < 1:
+        problems.append("The plan has no needles: choose at least one point or line of local needles.")
+    elif total < limits.needles_min and not fewer_needles:
         problems.append(
-            f"The plan has {total} needles; it must have {limits.needles_min}–{limits.needles_max}{_reduced_why(limits, rules)}."
+            f"The plan has {total} needles, fewer than the usual {limits.needles_min}: add points that suit the patient, "
+            "or confirm that you want fewer needles."
         )
     if not limits.retention_min <= retention <= limits.retention_max:
         problems.append(f"Retention must be {limits.retention_min}–{limits.retention_max} minutes, not {retention}.")

@@ -73,6 +73,7 @@ def plan_save(
     items: list[Chosen],
     retention: int,
     acknowledged: bool = False,
+    fewer_needles: bool = False,
     notes: str = "",
     started_from: PlanTemplate | None = None,
 ) -> Plan:
@@ -84,7 +85,10 @@ def plan_save(
     # Lock the patient row so two practitioners saving at once each check the latest screening.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     ctx = plan_context(patient)
-    problems = plan_problems(items=items, retention=retention, facts=ctx.facts, rules=ctx.rules, acknowledged=acknowledged)
+    problems = plan_problems(
+        items=items, retention=retention, facts=ctx.facts, rules=ctx.rules, acknowledged=acknowledged,
+        fewer_needles=fewer_needles,
+    )
     if problems:
         raise ValidationError(problems)
 
@@ -99,6 +103,7 @@ def plan_save(
         needles_max=limits.needles_max,
         retention_min=limits.retention_min,
         retention_max=limits.retention_max,
+        fewer_needles=sum(item.needles for item in items) < limits.needles_min,
         acknowledged=list(ctx.facts.acknowledgements),
         cautions=list(ctx.facts.cautions),
         notes=notes,

@@ -1,15 +1,17 @@
-"""The suggested plan (SPEC §3): plain and deterministic, no ORM.
+"""The suggested plan (SPEC §3, issue 10): plain and deterministic, no ORM.
 
 The same concerns, screening facts, catalogue and settings always give the same plan:
 1. Stop with a clear "blocked" result when the patient cannot be treated today (no screening,
-   active facial infection, open wound or rash, nothing to treat).
+   active facial infection, open wound or rash, nothing to treat, no concern with points mapped).
 2. Exclude what the screening forbids (``rules.exclusion_reason``), remembering why.
 3. Score each remaining point, line pattern and adjunct: the sum over the patient's concerns of
    severity × weight. The concern contributing most is the one the item "serves".
 4. Aim for a needle total between the limits, higher for more severe concerns, and take the best
-   scored items (ties broken by catalogue order) while they fit; if that is below the minimum,
-   add needles along the chosen lines, then safe support points (same face areas first, then
-   distal points, then the rest of the face).
+   scored items (ties broken by catalogue order) while they fit, never more body needles than
+   face needles. Below the minimum, more needles along the chosen lines, then more items that
+   serve a concern, up to the maximum.
+5. Nothing is added only to reach the minimum: every item serves one of the patient's concerns.
+   If the screening leaves too few, the proposal says so (``shortfall``) and the practitioner decides.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ from treatments.rules import Chosen, Facts, Limits, Option, Rules, blocked_reaso
 ADJUNCT_MIN_SEVERITY = 4
 # How many of the most severe concerns set the intensity (needles, retention) of the plan.
 INTENSITY_CONCERNS = 3
-# Suggested for fainting-prone or needle-anxious patients (reference: "PC6 suggested").
-FAINTING_POINT = "PC6"
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class Proposal:
     cautions: tuple[str, ...] = ()
     limits: Limits | None = None
     dropped: list[str] = field(default_factory=list)  # template items left out, with why
+    shortfall: str = ""  # why the plan has fewer needles than the clinic's minimum ("" when it has enough)
+    unmapped: list[str] = field(default_factory=list)  # the patient's concerns no catalogue item serves
 
     @property
     def total_needles(self) -> int:
@@ -57,8 +59,13 @@ class Concerns:
     names: dict[str, str]  # the catalogue's concerns in display order, code → name
 
     @classmethod
-    def of(cls, severities: dict[str, int], names: dict[str, str]) -> Concerns:
-        return cls({code: s for code, s in severities.items() if s > 0 and code in names}, names)
+    def of(cls, severities: dict[str, int], names: dict[str, str], options: list[Option] | None = None) -> Concerns:
+        """With ``options``, only concerns some option serves: an unmapped concern drives nothing."""
+        mapped = None if options is None else {code for option in options for code, _ in option.weights}
+        return cls(
+            {code: s for code, s in severities.items() if s > 0 and code in names and (mapped is None or code in mapped)},
+            names,
+        )
 
     def order(self, code: str) -> int:
         return list(self.names).index(code)
@@ -118,61 +125,81 @@ def _adjunct_item(option: Option, concerns: Concerns) -> Chosen | None:
     return Chosen(option, 0, code, f"Suits {concerns.names[code].lower()} ({concerns.severities[code]}/10).")
 
 
-def _choose_for_concerns(allowed: list[Option], concerns: Concerns, *, target: int, items: list[Chosen]) -> None:
-    """Adds the best scored options while the needle total stays within ``target``."""
+def _scored(allowed: list[Option], concerns: Concerns) -> list[tuple[Option, str]]:
+    """(option, concern served) for every option serving one of the concerns, best first."""
     scored = []
     for option in allowed:
         score, concern = concerns.best(option)
         if score > 0:
             scored.append((score, option, concern))
     scored.sort(key=lambda entry: (-entry[0], entry[1].order, entry[1].key))
+    return [(option, concern) for _, option, concern in scored]
+
+
+def _face_and_body(items: list[Chosen]) -> tuple[int, int]:
+    face = sum(item.needles for item in items if item.option.on_face)
+    return face, sum(item.needles for item in items) - face
+
+
+def _fill(candidates: list[tuple[Option, str]], concerns: Concerns, *, up_to: int, items: list[Chosen]) -> None:
+    """Adds candidates in order while the total stays within ``up_to`` and body needles never
+    outnumber face needles (a body point waits for the face points that make room for it)."""
     taken = {item.option.key for item in items}
-    total = sum(item.needles for item in items)
-    for _, option, concern in scored:
-        if option.key in taken:
-            continue
-        if option.kind == "adjunct":
-            if item := _adjunct_item(option, concerns):
-                items.append(item)
-                taken.add(option.key)
-            continue
-        needles = _pattern_needles(option, concerns.severities[concern]) if option.kind == "pattern" else option.needles_max
-        if total + needles > target:
-            continue
-        items.append(Chosen(option, needles, concern, concerns.reason(option, concern)))
-        taken.add(option.key)
-        total += needles
+    changed = True
+    while changed:
+        changed = False
+        for option, concern in candidates:
+            if option.key in taken:
+                continue
+            if option.kind == "adjunct":
+                item = _adjunct_item(option, concerns)
+            else:
+                needles = _pattern_needles(option, concerns.severities[concern]) if option.kind == "pattern" else option.needles_max
+                item = Chosen(option, needles, concern, concerns.reason(option, concern))
+            if item is None:
+                continue
+            face, body = _face_and_body(items)
+            if face + body + item.needles > up_to or (not option.on_face and body + item.needles > face):
+                continue
+            items.append(item)
+            taken.add(option.key)
+            changed = True
 
 
-def _top_up(allowed: list[Option], limits: Limits, items: list[Chosen]) -> None:
-    """Too few needles (few concerns, many exclusions): first more needles along the chosen
-    lines, then support points where the plan already works (same face area), then distal
-    points, then the rest of the face: a puffiness plan is not filled up with forehead points."""
+def _lengthen_lines(items: list[Chosen], *, needles_min: int) -> None:
+    """Below the minimum: more needles along the chosen lines (they serve their concern already)."""
     total = sum(item.needles for item in items)
     for index, item in enumerate(items):
-        if total >= limits.needles_min:
-            break
+        if total >= needles_min:
+            return
         if item.option.kind == "pattern":
-            extra = min(item.option.needles_max - item.needles, limits.needles_min - total)
+            extra = min(item.option.needles_max - item.needles, needles_min - total)
             items[index] = Chosen(item.option, item.needles + extra, item.concern, item.reason)
             total += extra
-    areas = {item.option.face_area for item in items if item.option.face_area}
-    taken = {item.option.key for item in items}
-    support = sorted(
-        (o for o in allowed if o.kind == "point" and o.key not in taken),
-        key=lambda o: (0 if o.face_area in areas else 1 if not o.on_face else 2, o.order, o.key),
+
+
+def _shortfall(total: int, limits: Limits, exclusions: list[Exclusion], concerns: Concerns) -> str:
+    """Says plainly why a plan has fewer needles than the minimum, e.g. "32 needles: the
+    screening rules out the forehead and cheeks"."""
+    if total >= limits.needles_min:
+        return ""
+    ruled_out = [
+        FaceArea(e.option.face_area).label.lower()
+        for e in exclusions
+        if e.option.face_area and concerns.best(e.option)[0] > 0
+    ]
+    areas = list(dict.fromkeys(ruled_out))
+    if areas:
+        listed = areas[0] if len(areas) == 1 else f"{', '.join(areas[:-1])} and {areas[-1]}"
+        why = f"the screening rules out the {listed}"
+    elif exclusions:
+        why = "the screening rules out some of the points for these concerns"
+    else:
+        why = "the catalogue has no more points for these concerns"
+    return (
+        f"{total} needles: {why}. The clinic's usual minimum is {limits.needles_min}; nothing is added only to "
+        "reach it. Add points that suit the patient, or save with fewer needles."
     )
-    for option in support:
-        if total >= limits.needles_min:
-            break
-        if total + option.needles_max > limits.needles_max:
-            continue
-        if option.face_area in areas:
-            reason = f"Local support ({FaceArea(option.face_area).label.lower()}), to reach the minimum needle count."
-        else:
-            reason = "General support, to reach the minimum needle count."
-        items.append(Chosen(option, option.needles_max, None, reason))
-        total += option.needles_max
 
 
 def suggest_plan(
@@ -190,9 +217,12 @@ def suggest_plan(
         return proposal
     # Exclusions first, so that even a plan that cannot be suggested shows what is ruled out.
     allowed, proposal.exclusions = _split_by_exclusion(options, facts)
-    concerns = Concerns.of(severities, concern_names)
+    concerns = Concerns.of(severities, concern_names, options)
+    proposal.unmapped = [
+        concern_names[code] for code in Concerns.of(severities, concern_names).severities if code not in concerns.severities
+    ]
     if not concerns.severities:
-        proposal.blocked = ["None of the patient's concerns has a severity above 0: there is nothing to treat."]
+        proposal.blocked = ["None of the patient's concerns has a severity above 0 and points to treat it: there is nothing to treat."]
         return proposal
 
     # Intensity 0–1 from the most severe concerns: it sets where in the ranges the plan sits.
@@ -202,21 +232,17 @@ def suggest_plan(
     span = 0 if facts.fainting else limits.retention_max - limits.retention_min
     proposal.retention = limits.retention_min + round(span * intensity)
 
+    candidates = _scored(allowed, concerns)
     items: list[Chosen] = []
-    pc6 = next((o for o in allowed if o.code == FAINTING_POINT), None)
-    if facts.fainting and pc6:
-        items.append(Chosen(pc6, pc6.needles_max, None, "Fainting history or needle fear: calms the patient."))
-    _choose_for_concerns(allowed, concerns, target=target, items=items)
-    _top_up(allowed, limits, items)
-
-    total = sum(item.needles for item in items)
-    if total < limits.needles_min:
-        proposal.blocked = [
-            f"Only {total} needles are possible with the points this screening allows; a plan needs at least "
-            f"{limits.needles_min}. Review the exclusions below or the clinic's plan settings."
-        ]
+    _fill(candidates, concerns, up_to=target, items=items)
+    _lengthen_lines(items, needles_min=limits.needles_min)
+    if sum(item.needles for item in items) < limits.needles_min:
+        _fill(candidates, concerns, up_to=limits.needles_max, items=items)
+    if not any(item.needles for item in items):
+        proposal.blocked = ["Nothing this screening allows serves the patient's concerns: review the exclusions below."]
         return proposal
     proposal.items = _in_display_order(items)
+    proposal.shortfall = _shortfall(proposal.total_needles, limits, proposal.exclusions, concerns)
     return proposal
 
 

@@ -96,6 +96,7 @@ def plan_new(request, patient_pk: int):
                 items=form.chosen(concern_for=ctx.concern_served),
                 retention=form.cleaned_data["retention"],
                 acknowledged=form.cleaned_data.get("acknowledge", False),
+                fewer_needles=form.cleaned_data["fewer_needles"],
                 notes=form.cleaned_data["notes"],
                 started_from=template,
             )

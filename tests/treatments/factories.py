@@ -30,7 +30,8 @@ def saved_plan(patient, *, by, **overrides) -> Plan:
     proposal = plan_context(patient).suggest()
     assert not proposal.blocked, proposal.blocked
     return plan_save(
-        by=by, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True, **overrides
+        by=by, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True,
+        fewer_needles=bool(proposal.shortfall), **overrides
     )
 
 

@@ -68,7 +68,7 @@ def test_plan_problems_names_each_broken_rule():
     text = " ".join(problems)
     assert "LI4 Hegu cannot be used: never needled in pregnancy" in text
     assert "2–10 needles, not 12" in text
-    assert "it must have 40–46" in text
+    assert "The plan has 14 needles, fewer than the usual 40" in text
     assert "Retention must be 20–30 minutes, not 45" in text
     assert "Acknowledge the risks" in text
 

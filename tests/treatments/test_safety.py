@@ -116,8 +116,12 @@ def test_database_refuses_totals_outside_the_stored_limits():
         super(Plan, row).save()  # the bare Model.save, as raw code would write the row
 
 
-@pytest.mark.parametrize(("total", "ok"), [(39, False), (40, True), (70, True), (71, False)])
-def test_needle_total_bounds_are_held_by_the_service(acu, total, ok):
+@pytest.mark.parametrize(
+    ("total", "ok", "message"),
+    [(39, False, "The plan has 39 needles, fewer than the usual 40"), (40, True, ""), (70, True, ""),
+     (71, False, "The plan has 71 needles; at most 70 are allowed")],
+)
+def test_needle_total_bounds_are_held_by_the_service(acu, total, ok, message):
     patient = intake_patient(concerns={"fine-lines": 9, "wrinkles": 9, "sagging": 9})
     opts = options()
     bilateral = [o for o in opts.values() if o.kind == "point" and o.needles_max == 2 and not o.avoid_in_pregnancy]
@@ -134,8 +138,30 @@ def test_needle_total_bounds_are_held_by_the_service(acu, total, ok):
     if ok:
         assert plan_save(by=acu, patient=patient, items=items, retention=25).total_needles == total
     else:
-        with pytest.raises(ValidationError, match=f"The plan has {total} needles; it must have 40–70"):
+        with pytest.raises(ValidationError, match=message):
             plan_save(by=acu, patient=patient, items=items, retention=25)
+
+
+def test_below_the_minimum_is_the_practitioners_choice_and_the_maximum_is_not(acu):
+    patient = intake_patient(concerns={"fine-lines": 9})
+    points = [o for o in options().values() if o.kind == "point" and o.needles_max == 2 and not o.avoid_in_pregnancy]
+    plan = plan_save(by=acu, patient=patient, items=[Chosen(o, 2) for o in points[:16]], retention=25, fewer_needles=True)
+    assert (plan.total_needles, plan.fewer_needles, plan.needles_min) == (32, True, 40)
+    lines = [Chosen(o, o.needles_max) for o in options().values() if o.kind == "pattern"]
+    with pytest.raises(ValidationError, match="at most 70"):
+        plan_save(by=acu, patient=patient, items=[Chosen(o, 2) for o in points] + lines, retention=25, fewer_needles=True)
+
+
+def test_the_database_holds_the_maximum_and_the_minimum_unless_the_practitioner_chose_fewer():
+    patient = intake_patient(concerns={"fine-lines": 7})
+    data = dict(
+        patient=patient, screening=patient.screenings.get(), created_by=acupuncturist_user(), retention_minutes=25,
+        needles_min=40, needles_max=70, retention_min=20, retention_max=30,
+    )
+    for total, fewer in ((30, False), (71, True), (0, True)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            super(Plan, Plan(total_needles=total, fewer_needles=fewer, **data)).save()
+    super(Plan, Plan(total_needles=30, fewer_needles=True, **data)).save()
 
 
 @pytest.mark.parametrize(("retention", "ok"), [(19, False), (20, True), (30, True), (31, False)])
@@ -168,9 +194,10 @@ def test_plan_settings_constraints_refuse_an_impossible_range():
 def test_bleeding_risk_needs_acknowledgement(acu):
     patient = intake_patient(concerns={"dullness": 7}, bleeding_risk=True)
     proposal = plan_context(patient).suggest()
+    kept = dict(items=proposal.items, retention=proposal.retention, fewer_needles=True)
     with pytest.raises(ValidationError, match="Acknowledge the risks"):
-        plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention)
-    plan = plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True)
+        plan_save(by=acu, patient=patient, **kept)
+    plan = plan_save(by=acu, patient=patient, acknowledged=True, **kept)
     assert "Bleeding" in plan.acknowledged[0]
 
 
@@ -271,12 +298,16 @@ def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
         proposal = plan_context(patient).suggest()
         if proposal.blocked:
             return
-        plan = plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True)
+        plan = plan_save(
+            by=acu, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True,
+            fewer_needles=bool(proposal.shortfall),
+        )
         rules = PlanSettings.rules()
         facts = screening_facts(plan.screening, today=today, rules=rules)
         for item in plan.items.select_related("point", "pattern", "adjunct"):
             assert exclusion_reason(item.target.as_option(), facts) is None
-        assert plan.needles_min <= plan.total_needles <= plan.needles_max
+        assert plan.total_needles <= plan.needles_max
+        assert plan.fewer_needles == (plan.total_needles < plan.needles_min)
 
     check()
 

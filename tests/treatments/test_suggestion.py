@@ -123,9 +123,10 @@ def test_keloid_tendency_excludes_local_needling():
     assert any("keloid" in c.lower() for c in proposal.cautions)
 
 
-def test_fainting_history_means_fewer_needles_shortest_retention_and_pc6():
+def test_fainting_history_means_fewer_needles_shortest_retention_and_pc6_as_a_caution():
     proposal = suggest(ALL_CONCERNS, fainting_history=True)
-    assert "PC6" in codes(proposal.items)
+    assert "PC6" not in codes(proposal.items)  # it serves none of the patient's concerns
+    assert any("PC6" in c for c in proposal.cautions)
     assert proposal.total_needles <= RULES.reduced_needles_max
     assert proposal.retention == RULES.retention_min
     assert any("lying down" in c for c in proposal.cautions)
@@ -184,7 +185,9 @@ def test_every_generated_plan_is_within_the_ranges_and_never_excluded():
             assert all(reason.strip() for reason in proposal.blocked)
             return
         limits = limits_for(plan_facts, RULES)
-        assert 40 <= limits.needles_min <= proposal.total_needles <= limits.needles_max <= 70
+        assert 1 <= proposal.total_needles <= limits.needles_max <= 70
+        assert bool(proposal.shortfall) == (proposal.total_needles < limits.needles_min)
+        assert all(item.concern in severities and severities[item.concern] > 0 for item in proposal.items)
         assert 20 <= proposal.retention <= 30
         for item in proposal.items:
             assert exclusion_reason(item.option, plan_facts) is None, item.option.code
@@ -192,7 +195,8 @@ def test_every_generated_plan_is_within_the_ranges_and_never_excluded():
             assert not codes(proposal.items) & PREGNANCY_CAUTIONED
         # The checker used on save agrees with the suggestion.
         assert plan_problems(
-            items=proposal.items, retention=proposal.retention, facts=plan_facts, rules=RULES, acknowledged=True
+            items=proposal.items, retention=proposal.retention, facts=plan_facts, rules=RULES, acknowledged=True,
+            fewer_needles=bool(proposal.shortfall),
         ) == []
 
     check()
@@ -211,9 +215,9 @@ def test_a_plan_is_blocked_only_for_a_reason_the_screening_gives():
         if nothing_to_treat or facial_block:
             assert proposal.blocked
         elif proposal.blocked:
-            # Otherwise only recently treated areas can leave too few safe points, and it says so.
-            assert plan_facts.filler_areas | plan_facts.procedure_areas
-            assert proposal.blocked[0].startswith("Only ")
+            # Otherwise only exclusions can leave nothing that serves the concerns, and it says so.
+            assert proposal.exclusions
+            assert proposal.blocked[0].startswith("Nothing this screening allows")
 
     check()
 
