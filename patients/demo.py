@@ -31,8 +31,11 @@ def load(ctx: dict) -> None:
             "fainting_history": i in (8, 25),
             "keloid_scarring": i == 14,
             "severe_migraines": i == 19,
-            "filler_botox_on": today - dt.timedelta(days=6) if i == 9 else None,
-            "filler_botox_areas": ["forehead", "periorbital"] if i == 9 else [],
+            "botox_on": today - dt.timedelta(days=6) if i == 9 else None,
+            "botox_areas": ["forehead", "glabella"] if i == 9 else [],
+            "filler_on": today - dt.timedelta(days=10) if i == 9 else None,
+            "filler_areas": ["nasolabial"] if i == 9 else [],
+            "metal_allergy": i == 2,
             "allergies": "Nickel" if i == 2 else "",
         }
         patient = patient_register(

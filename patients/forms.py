@@ -57,29 +57,27 @@ class PatientForm(forms.ModelForm):
         pass
 
 
+def _areas_field(label: str) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(choices=FaceArea.choices, required=False, widget=forms.CheckboxSelectMultiple, label=label)
+
+
 class ScreeningForm(forms.ModelForm):
-    filler_botox_areas = forms.MultipleChoiceField(
-        choices=FaceArea.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Botox/filler areas"
-    )
-    cosmetic_procedure_areas = forms.MultipleChoiceField(
-        choices=FaceArea.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Surgery/laser/peel areas"
-    )
+    botox_areas = _areas_field("Botox areas")
+    filler_areas = _areas_field("Dermal filler areas")
+    laser_peel_areas = _areas_field("Laser or peel areas")
+    surgery_areas = _areas_field("Cosmetic surgery areas")
 
     class Meta:
         model = Screening
         fields = [
             *Screening.FLAG_FIELDS,
-            "filler_botox_on",
-            "filler_botox_areas",
-            "cosmetic_procedure_on",
-            "cosmetic_procedure_areas",
+            *(name for on_field, areas_field, _ in Screening.PROCEDURES for name in (on_field, areas_field)),
             "allergies",
             "medications",
             "notes",
         ]
         widgets = {
-            "filler_botox_on": DateInput(),
-            "cosmetic_procedure_on": DateInput(),
+            **{on_field: DateInput() for on_field, _, _ in Screening.PROCEDURES},
             "allergies": forms.Textarea(attrs={"rows": 2}),
             "medications": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),

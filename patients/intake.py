@@ -92,10 +92,7 @@ def validate_concerns(severities: dict[Concern, int | None]) -> dict[Concern, in
 
 def validate_screening(data: dict, *, today: dt.date) -> None:
     errors = {}
-    for date_field, areas_field in (
-        ("filler_botox_on", "filler_botox_areas"),
-        ("cosmetic_procedure_on", "cosmetic_procedure_areas"),
-    ):
+    for date_field, areas_field, _ in Screening.PROCEDURES:
         when = data.get(date_field)
         if when and when > today:
             errors[date_field] = "This date cannot be in the future."

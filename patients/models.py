@@ -1,21 +1,40 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
 
 class FaceArea(models.TextChoices):
-    """Areas of the face, as the screening asks them (filler/Botox, laser, surgery) and as the
-    point catalogue files its face points, so that planning can exclude a treated area."""
+    """Areas of the face, as the screening asks them (Botox, filler, laser/peel, surgery) and as
+    the point catalogue files its face points (a point may lie in several), so that planning can
+    exclude a treated area. Fine enough that frown-line Botox or nasolabial filler excludes
+    exactly the points and lines there."""
 
     FOREHEAD = "forehead", "Forehead"
+    GLABELLA = "glabella", "Between the brows"
     PERIORBITAL = "periorbital", "Around the eyes"
     TEMPLE = "temple", "Temples"
+    NOSE = "nose", "Nose"
     CHEEK = "cheek", "Cheeks"
-    PERIORAL = "perioral", "Around the mouth"
+    NASOLABIAL = "nasolabial", "Nasolabial folds"
+    PERIORAL = "perioral", "Around the mouth / lips"
     CHIN = "chin", "Chin"
     JAWLINE = "jawline", "Jawline"
     NECK = "neck", "Neck"
+
+
+def validate_face_areas(value) -> None:
+    """A list of distinct FaceArea values (the JSON lists of screenings and catalogue rows)."""
+    if not isinstance(value, list) or any(area not in FaceArea.values for area in value):
+        raise ValidationError(f"Choose areas among: {', '.join(FaceArea.values)}.")
+    if len(set(value)) != len(value):
+        raise ValidationError("An area is listed twice.")
+
+
+def face_area_labels(areas: list[str]) -> str:
+    """"forehead, between the brows" (lower-case labels, as sentences use them)."""
+    return ", ".join(FaceArea(area).label.lower() for area in areas)
 
 
 class Patient(models.Model):
@@ -83,6 +102,15 @@ class ScreeningQuerySet(models.QuerySet):
         return self.filter(patient_id=patient_id).order_by("-answered_at", "-id").first()
 
 
+# The cosmetic procedures the screening asks about: (date field, areas field, what the patient had).
+PROCEDURES: tuple[tuple[str, str, str], ...] = (
+    ("botox_on", "botox_areas", "Botox"),
+    ("filler_on", "filler_areas", "dermal filler"),
+    ("laser_peel_on", "laser_peel_areas", "laser/peel"),
+    ("surgery_on", "surgery_areas", "cosmetic surgery"),
+)
+
+
 class Screening(models.Model):
     """One dated answer to the screening questionnaire. Never edited: a new answer is a new row,
     and the latest one is what plans and visits go by."""
@@ -95,12 +123,16 @@ class Screening(models.Model):
     bleeding_risk = models.BooleanField("bleeding disorder, or anticoagulant/antiplatelet medication", default=False)
     active_skin_infection = models.BooleanField("active skin infection on the face", default=False)
     facial_wound_or_rash = models.BooleanField("open wounds or rash on the face", default=False)
-    filler_botox_on = models.DateField("date of the last Botox or dermal filler", null=True, blank=True)
-    filler_botox_areas = models.JSONField("Botox/filler areas", default=list, blank=True)
-    cosmetic_procedure_on = models.DateField(
-        "date of the last cosmetic surgery, laser or peel", null=True, blank=True
-    )
-    cosmetic_procedure_areas = models.JSONField("surgery/laser/peel areas", default=list, blank=True)
+    # Each cosmetic procedure with its date and the treated areas (FaceArea values): planning
+    # leaves the areas alone for that procedure's wait period (PlanSettings).
+    botox_on = models.DateField("date of the last Botox", null=True, blank=True)
+    botox_areas = models.JSONField("Botox areas", default=list, blank=True, validators=[validate_face_areas])
+    filler_on = models.DateField("date of the last dermal filler", null=True, blank=True)
+    filler_areas = models.JSONField("filler areas", default=list, blank=True, validators=[validate_face_areas])
+    laser_peel_on = models.DateField("date of the last laser or peel", null=True, blank=True)
+    laser_peel_areas = models.JSONField("laser/peel areas", default=list, blank=True, validators=[validate_face_areas])
+    surgery_on = models.DateField("date of the last cosmetic surgery", null=True, blank=True)
+    surgery_areas = models.JSONField("surgery areas", default=list, blank=True, validators=[validate_face_areas])
     implanted_device = models.BooleanField("pacemaker or implanted device", default=False)
     keloid_scarring = models.BooleanField("keloid scarring", default=False)
     severe_migraines = models.BooleanField("severe migraines", default=False)
@@ -108,6 +140,7 @@ class Screening(models.Model):
     diabetes = models.BooleanField(default=False)
     epilepsy = models.BooleanField(default=False)
     fainting_history = models.BooleanField("needle fear or fainting history", default=False)
+    metal_allergy = models.BooleanField("metal (nickel) allergy", default=False)
     allergies = models.TextField("allergies (e.g. metals)", blank=True)
     medications = models.TextField("current medications", blank=True)
     notes = models.TextField(blank=True)
@@ -127,20 +160,17 @@ class Screening(models.Model):
         "diabetes",
         "epilepsy",
         "fainting_history",
+        "metal_allergy",
     )
+    PROCEDURES = PROCEDURES
 
     class Meta:
         ordering = ["-answered_at", "-id"]
         get_latest_by = ["answered_at", "id"]
+        # Treated areas without a date could never be excluded for the right period.
         constraints = [
-            models.CheckConstraint(
-                condition=Q(filler_botox_on__isnull=False) | Q(filler_botox_areas=[]),
-                name="screening_filler_areas_need_date",
-            ),
-            models.CheckConstraint(
-                condition=Q(cosmetic_procedure_on__isnull=False) | Q(cosmetic_procedure_areas=[]),
-                name="screening_procedure_areas_need_date",
-            ),
+            models.CheckConstraint(condition=Q(**{f"{on}__isnull": False}) | Q(**{areas: []}), name=f"screening_{areas}_need_date")
+            for on, areas, _ in PROCEDURES
         ]
 
     def __str__(self) -> str:
@@ -149,12 +179,10 @@ class Screening(models.Model):
     def positive_answers(self) -> list[str]:
         """Human-readable list of what the patient answered yes to (for alerts and summaries)."""
         answers = [str(self._meta.get_field(name).verbose_name) for name in self.FLAG_FIELDS if getattr(self, name)]
-        if self.filler_botox_on:
-            areas = ", ".join(FaceArea(a).label.lower() for a in self.filler_botox_areas) or "area not given"
-            answers.append(f"Botox/filler on {self.filler_botox_on:%d %b %Y} ({areas})")
-        if self.cosmetic_procedure_on:
-            areas = ", ".join(FaceArea(a).label.lower() for a in self.cosmetic_procedure_areas) or "area not given"
-            answers.append(f"surgery/laser/peel on {self.cosmetic_procedure_on:%d %b %Y} ({areas})")
+        for on_field, areas_field, what in self.PROCEDURES:
+            if on := getattr(self, on_field):
+                areas = face_area_labels(getattr(self, areas_field)) or "area not given"
+                answers.append(f"{what} on {on:%d %b %Y} ({areas})")
         return answers
 
 

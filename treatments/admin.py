@@ -14,22 +14,22 @@ class ConcernTargetInline(admin.TabularInline):
 
 @admin.register(Point)
 class PointAdmin(admin.ModelAdmin):
-    list_display = ("code", "pinyin", "kind", "region", "face_area", "side", "avoid_in_pregnancy", "lower_abdominal", "caution")
-    list_filter = ("kind", "face_area", "avoid_in_pregnancy")
+    list_display = ("code", "former_code", "pinyin", "kind", "region", "face_areas", "side", "near_eye", "avoid_in_pregnancy", "lower_abdominal", "caution")
+    list_filter = ("kind", "near_eye", "avoid_in_pregnancy")
     search_fields = ("code", "pinyin", "region")
     inlines = [ConcernTargetInline]
 
 
 @admin.register(NeedlingPattern)
 class NeedlingPatternAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "face_area", "bilateral", "needles_min", "needles_max")
+    list_display = ("name", "code", "face_areas", "bilateral", "needles_min", "needles_max")
     prepopulated_fields = {"code": ("name",)}
     inlines = [ConcernTargetInline]
 
 
 @admin.register(Adjunct)
 class AdjunctAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "avoid_with_bleeding_risk")
+    list_display = ("name", "code", "avoid_with_bleeding_risk", "electrical")
     prepopulated_fields = {"code": ("name",)}
     inlines = [ConcernTargetInline]
 

@@ -40,24 +40,50 @@ from functools import cached_property
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, models
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from patients.models import Concern, FaceArea, Patient, Screening
+from patients.models import Concern, Patient, Screening, face_area_labels, validate_face_areas
+from treatments import hard_rules
 from treatments.rules import (
     Facts,
     Limits,
     Option,
     Rules,
+    accepting_near_eye,
     item_row_problems,
+    light_session,
+    new_risks,
     plan_row_problems,
     screening_facts,
     session_row_problems,
 )
 
 
+# Each setting's bounds (treatments.hard_rules): held by check constraints and explained by
+# PlanSettings.clean(). (floor, ceiling or None, what the bound protects, in the admin's words)
+SETTING_BOUNDS: dict[str, tuple[int, int | None, str]] = {
+    "needles_min": (hard_rules.NEEDLES_FLOOR, hard_rules.NEEDLES_CEILING, "needles in a plan"),
+    "needles_max": (hard_rules.NEEDLES_FLOOR, hard_rules.NEEDLES_CEILING, "needles in a plan"),
+    "reduced_needles_max": (hard_rules.NEEDLES_FLOOR, hard_rules.NEEDLES_CEILING, "needles in a plan"),
+    "retention_min": (hard_rules.RETENTION_FLOOR, hard_rules.RETENTION_CEILING, "minutes of retention"),
+    "retention_max": (hard_rules.RETENTION_FLOOR, hard_rules.RETENTION_CEILING, "minutes of retention"),
+    "botox_wait_days": (hard_rules.BOTOX_WAIT_FLOOR_DAYS, None, "days after Botox"),
+    "filler_wait_days": (hard_rules.FILLER_WAIT_FLOOR_DAYS, None, "days after dermal filler"),
+    "laser_peel_wait_days": (hard_rules.LASER_PEEL_WAIT_FLOOR_DAYS, None, "days after laser or a peel"),
+    "surgery_wait_days": (hard_rules.SURGERY_WAIT_FLOOR_DAYS, None, "days after cosmetic surgery"),
+}
+
+
+def _within_bounds(name: str) -> Q:
+    floor, ceiling, _ = SETTING_BOUNDS[name]
+    condition = Q(**{f"{name}__gte": floor})
+    return condition & Q(**{f"{name}__lte": ceiling}) if ceiling is not None else condition
+
+
 class PlanSettings(models.Model):
-    """The clinic's plan rules (one row, edited by the clinic admin). Defaults are SPEC §3's."""
+    """The clinic's plan rules (one row, edited by the clinic admin). Defaults are SPEC §3's; the
+    clinic chooses only within the safe bounds of ``treatments.hard_rules``."""
 
     needles_min = models.PositiveSmallIntegerField("fewest needles in a plan", default=40)
     needles_max = models.PositiveSmallIntegerField("most needles in a plan", default=70)
@@ -68,11 +94,15 @@ class PlanSettings(models.Model):
     )
     retention_min = models.PositiveSmallIntegerField("shortest retention (minutes)", default=20)
     retention_max = models.PositiveSmallIntegerField("longest retention (minutes)", default=30)
-    filler_botox_wait_days = models.PositiveSmallIntegerField(
-        "days after Botox/filler before needling the treated area", default=14
+    botox_wait_days = models.PositiveSmallIntegerField("days after Botox before needling the treated area", default=14)
+    filler_wait_days = models.PositiveSmallIntegerField(
+        "days after dermal filler before needling the treated area", default=14
     )
-    procedure_wait_days = models.PositiveSmallIntegerField(
-        "days after laser, peel or surgery before needling the treated area", default=30
+    laser_peel_wait_days = models.PositiveSmallIntegerField(
+        "days after laser or a peel before needling the treated area", default=30
+    )
+    surgery_wait_days = models.PositiveSmallIntegerField(
+        "days after cosmetic surgery before needling the treated area", default=30
     )
 
     class Meta:
@@ -80,18 +110,16 @@ class PlanSettings(models.Model):
         verbose_name_plural = "plan settings"
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="plansettings_single_row"),
-            models.CheckConstraint(
-                condition=Q(needles_min__gte=1) & Q(needles_min__lt=models.F("needles_max")),
-                name="plansettings_needle_range",
-            ),
+            *(models.CheckConstraint(condition=_within_bounds(name), name=f"plansettings_{name}_bounds")
+              for name in SETTING_BOUNDS),
+            models.CheckConstraint(condition=Q(needles_min__lte=models.F("needles_max")), name="plansettings_needle_range"),
             models.CheckConstraint(
                 condition=Q(reduced_needles_max__gte=models.F("needles_min"))
-                & Q(reduced_needles_max__lte=models.F("needles_max")),
-                name="plansettings_reduced_within_range",
+                & Q(reduced_needles_max__lt=models.F("needles_max")),
+                name="plansettings_reduced_below_max",
             ),
             models.CheckConstraint(
-                condition=Q(retention_min__gte=5) & Q(retention_min__lte=models.F("retention_max")),
-                name="plansettings_retention_range",
+                condition=Q(retention_min__lte=models.F("retention_max")), name="plansettings_retention_range"
             ),
         ]
 
@@ -113,18 +141,36 @@ class PlanSettings(models.Model):
             reduced_needles_max=row.reduced_needles_max,
             retention_min=row.retention_min,
             retention_max=row.retention_max,
-            filler_botox_wait_days=row.filler_botox_wait_days,
-            procedure_wait_days=row.procedure_wait_days,
+            botox_wait_days=row.botox_wait_days,
+            filler_wait_days=row.filler_wait_days,
+            laser_peel_wait_days=row.laser_peel_wait_days,
+            surgery_wait_days=row.surgery_wait_days,
         )
 
     def clean(self) -> None:
-        # The same rules as the constraints, with messages the admin form can show.
-        if not 1 <= self.needles_min < self.needles_max:
-            raise ValidationError({"needles_max": "The most needles must be more than the fewest (and the fewest at least 1)."})
-        if not self.needles_min <= self.reduced_needles_max <= self.needles_max:
-            raise ValidationError({"reduced_needles_max": "The reduced cap must lie within the needle range."})
-        if not 5 <= self.retention_min <= self.retention_max:
-            raise ValidationError({"retention_max": "Retention: the longest must be at least the shortest (at least 5 minutes)."})
+        # The same rules as the constraints, one message per field for the admin form.
+        errors = {}
+        for name, (floor, ceiling, what) in SETTING_BOUNDS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if ceiling is None and value < floor:
+                errors[name] = f"At least {floor} {what}: a shorter wait is not safe."
+            elif ceiling is not None and not floor <= value <= ceiling:
+                errors[name] = f"Between {floor} and {ceiling} {what}: values outside are not safe."
+        if errors:
+            raise ValidationError(errors)
+        if self.needles_min > self.needles_max:
+            errors["needles_max"] = "The most needles must be at least the fewest."
+        elif not self.needles_min <= self.reduced_needles_max < self.needles_max:
+            errors["reduced_needles_max"] = (
+                f"The reduced cap must be at least the fewest needles ({self.needles_min}) and below the most "
+                f"({self.needles_max}): it is the lighter plan for bleeding risk or fainting."
+            )
+        if self.retention_min > self.retention_max:
+            errors["retention_max"] = "Retention: the longest must be at least the shortest."
+        if errors:
+            raise ValidationError(errors)
 
 
 # --- Catalogue ------------------------------------------------------------------------------------
@@ -138,13 +184,16 @@ class Point(models.Model):
         BILATERAL = "B", "Bilateral (2 needles)"
         MIDLINE = "M", "Midline (1 needle)"
 
-    code = models.CharField("WHO code", max_length=12, unique=True)
+    code = models.CharField("WHO code", max_length=12, unique=True, help_text="WHO 2008 standard code (e.g. GV29).")
+    former_code = models.CharField(
+        max_length=12, blank=True, help_text="An older code practitioners may know it by (e.g. EX-HN3 for Yintang)."
+    )
     pinyin = models.CharField(max_length=40)
     kind = models.CharField(max_length=4, choices=Kind.choices)
     region = models.CharField(max_length=60, help_text="Where it is, as practitioners say it (e.g. “forehead (corner)”).")
-    face_area = models.CharField(
-        max_length=20, choices=FaceArea.choices, blank=True,
-        help_text="For face points: the area the screening asks about (filler, Botox, laser).",
+    face_areas = models.JSONField(
+        default=list, blank=True, validators=[validate_face_areas],
+        help_text="For face points: the areas the screening asks about (Botox, filler, laser, surgery); a point may lie in several.",
     )
     side = models.CharField(max_length=1, choices=Side.choices)
     # Position on the face diagram (frontal view, 0–100 left→right of the image and hairline→chin);
@@ -152,6 +201,9 @@ class Point(models.Model):
     face_x = models.PositiveSmallIntegerField(null=True, blank=True)
     face_y = models.PositiveSmallIntegerField(null=True, blank=True)
     role = models.CharField(max_length=120, blank=True, help_text="What it is used for.")
+    near_eye = models.BooleanField(
+        default=False, help_text="Needling it risks a bruise or bleed at the eye (e.g. ST1): a risk to acknowledge with bleeding risk."
+    )
     avoid_in_pregnancy = models.BooleanField(default=False)
     lower_abdominal = models.BooleanField(default=False, help_text="Lower-abdominal points are never used in pregnancy.")
     caution = models.CharField(max_length=120, blank=True, help_text="Shown to the practitioner beside the point.")
@@ -167,10 +219,10 @@ class Point(models.Model):
             ),
             # A face point has an area (so treated areas can exclude it) and a place on the chart.
             models.CheckConstraint(
-                condition=~Q(kind="face") | (~Q(face_area="") & Q(face_x__isnull=False)),
-                name="point_face_needs_area_and_position",
+                condition=~Q(kind="face") | (~Q(face_areas=[]) & Q(face_x__isnull=False)),
+                name="point_face_needs_areas_and_position",
             ),
-            models.CheckConstraint(condition=Q(kind="face") | Q(face_area=""), name="point_area_only_on_face"),
+            models.CheckConstraint(condition=Q(kind="face") | Q(face_areas=[]), name="point_areas_only_on_face"),
         ]
 
     def __str__(self) -> str:
@@ -186,12 +238,13 @@ class Point(models.Model):
             code=self.code,
             name=self.pinyin,
             region=self.region,
-            face_area=self.face_area,
+            face_areas=tuple(self.face_areas),
             on_face=self.kind == self.Kind.FACE,
             needles_min=self.needles,
             needles_max=self.needles,
             avoid_in_pregnancy=self.avoid_in_pregnancy,
             lower_abdominal=self.lower_abdominal,
+            near_eye=self.near_eye,
             caution=self.caution,
             order=self.display_order,
             weights=weights,
@@ -205,7 +258,7 @@ class NeedlingPattern(models.Model):
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
-    face_area = models.CharField(max_length=20, choices=FaceArea.choices)
+    face_areas = models.JSONField(validators=[validate_face_areas], help_text="The face areas it needles (one or more).")
     bilateral = models.BooleanField(help_text="Done on both sides; the needle counts are for both sides together.")
     needles_min = models.PositiveSmallIntegerField(default=2)
     needles_max = models.PositiveSmallIntegerField(default=10)
@@ -227,6 +280,7 @@ class NeedlingPattern(models.Model):
                 condition=Q(line_x1__lte=100) & Q(line_y1__lte=100) & Q(line_x2__lte=100) & Q(line_y2__lte=100),
                 name="pattern_line_on_chart",
             ),
+            models.CheckConstraint(condition=~Q(face_areas=[]), name="pattern_has_face_areas"),
         ]
 
     def __str__(self) -> str:
@@ -237,8 +291,8 @@ class NeedlingPattern(models.Model):
             kind="pattern",
             code=self.code,
             name=self.name,
-            region=self.get_face_area_display().lower(),
-            face_area=self.face_area,
+            region=face_area_labels(self.face_areas),
+            face_areas=tuple(self.face_areas),
             on_face=True,
             needles_min=self.needles_min,
             needles_max=self.needles_max,
@@ -257,6 +311,9 @@ class Adjunct(models.Model):
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=200, blank=True)
     avoid_with_bleeding_risk = models.BooleanField(default=False, help_text="E.g. cupping: suction bruises.")
+    electrical = models.BooleanField(
+        default=False, help_text="Uses electric current (e.g. microcurrent): never with a pacemaker or implanted device."
+    )
     display_order = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
@@ -273,6 +330,7 @@ class Adjunct(models.Model):
             region="face",
             on_face=True,
             avoid_with_bleeding_risk=self.avoid_with_bleeding_risk,
+            electrical=self.electrical,
             caution=self.description,
             order=self.display_order,
             weights=weights,
@@ -371,9 +429,12 @@ class CheckedParent(HistoryRow):
 
     @cached_property
     def rule_facts(self) -> tuple[Rules, Facts]:
+        """The settings and the screening's facts on the row's day (with the near-eye risk if the
+        practitioner accepted it), loaded once for the row and its items."""
         rules = PlanSettings.rules()
         day = timezone.localdate(getattr(self, self.checked_on_field))
-        return rules, screening_facts(self.screening, today=day, rules=rules)
+        facts = screening_facts(self.screening, today=day, rules=rules)
+        return rules, accepting_near_eye(facts, self.acknowledged)
 
     @classmethod
     def insert_problems(cls, rows: list["CheckedParent"]) -> list[str]:
@@ -605,6 +666,9 @@ class SessionRecord(CheckedParent):
     # inside them, SessionRecord.save() holds them to the rules.
     needles_max = models.PositiveSmallIntegerField()
     retention_max = models.PositiveSmallIntegerField()
+    # The risks new since the plan (a re-screening at the visit) that the practitioner
+    # acknowledged one by one, and the near-eye risk if they accepted it, as shown to them.
+    acknowledged = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -641,7 +705,26 @@ class SessionRecord(CheckedParent):
         if problems:
             return problems
         rules, facts = self.rule_facts
-        return session_row_problems(needles_max=self.needles_max, retention_max=self.retention_max, facts=facts, rules=rules)
+        earlier, fainted = SessionRecord.history_before(
+            patient_id=self.patient_id, series_id=self.series_id, starts_at=self.visit.starts_at
+        )
+        return session_row_problems(
+            needles_max=self.needles_max, retention_max=self.retention_max, facts=facts, rules=rules,
+            light=light_session(facts=facts, earlier_sessions=earlier, fainted_in_series=fainted),
+            risks=new_risks(facts, plan_acknowledged=self.plan.acknowledged), acknowledged=self.acknowledged,
+        )
+
+    @staticmethod
+    def history_before(*, patient_id: int, series_id: int | None, starts_at) -> tuple[int, bool]:
+        """(sessions recorded before this time, whether one of them had a fainting reaction), in
+        the series (or, for a visit outside a series, the patient's records outside one) — 1 query."""
+        found = SessionRecord.objects.filter(
+            patient_id=patient_id, series_id=series_id, visit__starts_at__lt=starts_at
+        ).aggregate(
+            sessions=Count("id", distinct=True),
+            fainted=Count("reactions", filter=Q(reactions__kind=ReactionKind.FAINTING)),
+        )
+        return found["sessions"], found["fainted"] > 0
 
 
 class SessionItem(TargetItem):

@@ -18,8 +18,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from patients.models import FaceArea
+from dataclasses import replace
+
+from patients.models import PROCEDURES, FaceArea, face_area_labels
 from treatments import hard_rules
+
+# Adjuncts whose name says they pass a current, even if the catalogue's "electrical" box is not
+# ticked: never used with a pacemaker or implanted device.
+ELECTRICAL_WORDS = ("electro", "microcurrent", "galvanic", "tens ")
+# The risk a practitioner accepts, on top of the screening's, to needle near the eye with a bleeding risk.
+NEAR_EYE_RISK = "Bleeding risk near the eye: points marked “near the eye” (e.g. ST1) may bruise or bleed there."
 
 
 # --- Inputs ---------------------------------------------------------------------------------------
@@ -31,13 +39,15 @@ class Option:
     code: str
     name: str
     region: str
-    face_area: str = ""  # a patients.models.FaceArea value, "" when not on the face
+    face_areas: tuple[str, ...] = ()  # patients.models.FaceArea values, () when not on the face
     on_face: bool = False
     needles_min: int = 0  # points: their fixed count (2 bilateral, 1 midline); adjuncts: 0
     needles_max: int = 0
     avoid_in_pregnancy: bool = False
     lower_abdominal: bool = False
     avoid_with_bleeding_risk: bool = False
+    near_eye: bool = False
+    electrical: bool = False
     caution: str = ""
     order: int = 0  # catalogue order: the tie-breaker that keeps suggestions deterministic
     weights: tuple[tuple[str, int], ...] = ()  # (concern code, weight)
@@ -68,8 +78,14 @@ class Rules:
     reduced_needles_max: int = 46
     retention_min: int = 20
     retention_max: int = 30
-    filler_botox_wait_days: int = 14
-    procedure_wait_days: int = 30
+    botox_wait_days: int = 14
+    filler_wait_days: int = 14
+    laser_peel_wait_days: int = 30
+    surgery_wait_days: int = 30
+
+    def wait_days(self, procedure_on_field: str) -> int:
+        """The wait after a procedure, by the screening's date field (``botox_on`` → ``botox_wait_days``)."""
+        return getattr(self, procedure_on_field.removesuffix("_on") + "_wait_days")
 
 
 @dataclass(frozen=True)
@@ -89,9 +105,13 @@ class Facts:
     bleeding_risk: bool = False
     keloid: bool = False
     fainting: bool = False
+    implanted_device: bool = False
     facial_block: tuple[str, ...] = ()  # why facial treatment is blocked
     filler_areas: frozenset[str] = frozenset()  # treated with Botox/filler within the wait period
     procedure_areas: frozenset[str] = frozenset()  # laser, peel or surgery within the wait period
+    # (procedure, areas) for each procedure within its own wait, e.g. ("Botox", {"glabella"}).
+    treated: tuple[tuple[str, frozenset[str]], ...] = ()
+    near_eye_accepted: bool = False  # the practitioner accepted NEAR_EYE_RISK for this plan or session
     acknowledgements: tuple[str, ...] = ()  # risks the practitioner must acknowledge
     cautions: tuple[str, ...] = ()  # how to treat (lying down, no electro-acupuncture, ...)
 
@@ -114,16 +134,30 @@ def _recent_areas(on: dt.date | None, areas: list[str], *, today: dt.date, wait_
     return frozenset(areas or FaceArea.values)
 
 
-def _acknowledgements(screening, *, procedure: bool) -> tuple[str, ...]:
+def _treated(screening, *, today: dt.date, rules: Rules) -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """(date field, procedure, areas) for each procedure still within its own wait."""
+    treated = []
+    for on_field, areas_field, what in PROCEDURES:
+        areas = _recent_areas(
+            getattr(screening, on_field), getattr(screening, areas_field), today=today, wait_days=rules.wait_days(on_field)
+        )
+        if areas:
+            treated.append((on_field, what, areas))
+    return tuple(treated)
+
+
+def _acknowledgements(screening, *, procedures: list[dt.date]) -> tuple[str, ...]:
     acknowledge = []
     if screening.bleeding_risk:
         acknowledge.append("Bleeding disorder or anticoagulant/antiplatelet medication: bruising risk (fewer needles, no cupping).")
-    if procedure:
-        acknowledge.append(f"Laser, peel or cosmetic surgery on {screening.cosmetic_procedure_on:%d %b %Y}: treated areas are not needled.")
+    if procedures:
+        acknowledge.append(f"Laser, peel or cosmetic surgery on {max(procedures):%d %b %Y}: treated areas are not needled.")
     if screening.uncontrolled_blood_pressure:
         acknowledge.append("Uncontrolled high blood pressure.")
     if screening.severe_migraines:
         acknowledge.append("Severe migraines.")
+    if screening.metal_allergy:
+        acknowledge.append("Metal (nickel) allergy: use needles the patient tolerates (e.g. gold or nickel-free) and watch the skin.")
     return tuple(acknowledge)
 
 
@@ -154,24 +188,28 @@ def screening_facts(screening, *, today: dt.date, rules: Rules) -> Facts:
         block.append("active skin infection on the face")
     if screening.facial_wound_or_rash:
         block.append("open wound or rash on the face")
-    filler = _recent_areas(
-        screening.filler_botox_on, screening.filler_botox_areas, today=today, wait_days=rules.filler_botox_wait_days
-    )
-    procedure = _recent_areas(
-        screening.cosmetic_procedure_on, screening.cosmetic_procedure_areas, today=today, wait_days=rules.procedure_wait_days
-    )
+    treated = _treated(screening, today=today, rules=rules)
+    injected = {"botox_on", "filler_on"}
+    procedures = [getattr(screening, on_field) for on_field, _, _ in treated if on_field not in injected]
     return Facts(
         screened=True,
         pregnant=screening.pregnant_or_trying,
         bleeding_risk=screening.bleeding_risk,
         keloid=screening.keloid_scarring,
         fainting=screening.fainting_history,
+        implanted_device=screening.implanted_device,
         facial_block=tuple(block),
-        filler_areas=filler,
-        procedure_areas=procedure,
-        acknowledgements=_acknowledgements(screening, procedure=bool(procedure)),
+        filler_areas=frozenset().union(*(areas for on, _, areas in treated if on in injected)),
+        procedure_areas=frozenset().union(*(areas for on, _, areas in treated if on not in injected)),
+        treated=tuple((what, areas) for _, what, areas in treated),
+        acknowledgements=_acknowledgements(screening, procedures=procedures),
         cautions=_cautions(screening),
     )
+
+
+def accepting_near_eye(facts: Facts, acknowledged: list[str] | tuple[str, ...]) -> Facts:
+    """The facts for a plan or record whose practitioner accepted the near-eye risk (or not)."""
+    return replace(facts, near_eye_accepted=facts.bleeding_risk and NEAR_EYE_RISK in acknowledged)
 
 
 # --- The rules ------------------------------------------------------------------------------------
@@ -185,9 +223,16 @@ def blocked_reasons(facts: Facts) -> list[str]:
     ]
 
 
-def limits_for(facts: Facts, rules: Rules) -> Limits:
-    # Bleeding risk and fainting history both mean "fewer needles, lower end of the range".
-    reduced = facts.bleeding_risk or facts.fainting
+def light_session(*, facts: Facts, earlier_sessions: int, fainted_in_series: bool) -> bool:
+    """A fainting-prone patient's first session of a series, or any session after a fainting
+    reaction in the series, takes the reduced cap; the plan and later sessions the normal one."""
+    return facts.fainting and (earlier_sessions == 0 or fainted_in_series)
+
+
+def limits_for(facts: Facts, rules: Rules, *, light: bool = False) -> Limits:
+    """The needle and retention range: "fewer needles, lower end of the range" with a bleeding
+    risk, and for a ``light_session``."""
+    reduced = facts.bleeding_risk or light
     return Limits(
         needles_min=rules.needles_min,
         needles_max=rules.reduced_needles_max if reduced else rules.needles_max,
@@ -208,14 +253,15 @@ def _pregnancy_reason(option: Option) -> str | None:
 
 
 def _area_reason(option: Option, facts: Facts) -> str | None:
-    if option.face_area and option.face_area in facts.filler_areas:
-        return f"Botox/filler within the wait period ({FaceArea(option.face_area).label.lower()})"
-    if option.face_area and option.face_area in facts.procedure_areas:
-        return f"laser, peel or surgery within the wait period ({FaceArea(option.face_area).label.lower()})"
+    for what, areas in facts.treated:
+        if hit := [area for area in option.face_areas if area in areas]:
+            return f"{what} within the wait period ({face_area_labels(hit)})"
     return None
 
 
 def _adjunct_reason(option: Option, facts: Facts) -> str | None:
+    if facts.implanted_device and (option.electrical or any(w in f"{option.code} {option.name} ".lower() for w in ELECTRICAL_WORDS)):
+        return "pacemaker or implanted device: no electrical stimulation"
     if facts.filler_areas:
         return "recent Botox/filler: gua sha and cupping move the tissue of the whole face"
     if facts.procedure_areas:
@@ -235,6 +281,8 @@ def exclusion_reason(option: Option, facts: Facts) -> str | None:
         return why
     if why := _area_reason(option, facts):
         return why
+    if option.near_eye and facts.bleeding_risk and not facts.near_eye_accepted:
+        return "bleeding risk near the eye: only if you accept that risk for this patient"
     if option.kind == "pattern" and facts.keloid:
         return "keloid tendency: no local (intradermal) needling"
     return None
@@ -261,7 +309,16 @@ def item_problems(items: list[Chosen], facts: Facts, *, where: str) -> list[str]
 
 
 def _reduced_why(limits: Limits, rules: Rules) -> str:
-    return " (bleeding risk or fainting history: fewer needles)" if limits.needles_max < rules.needles_max else ""
+    return " (bleeding risk, or a fainting-prone patient's first session: fewer needles)" if limits.needles_max < rules.needles_max else ""
+
+
+def new_risks(facts: Facts, *, plan_acknowledged: list[str]) -> list[str]:
+    """The risks of today's screening that were not acknowledged when the plan was saved."""
+    return [risk for risk in facts.acknowledgements if risk not in plan_acknowledged]
+
+
+def _unacknowledged(risks: list[str], acknowledged: list[str]) -> list[str]:
+    return [f"Acknowledge this risk, new since the plan was saved: {risk}" for risk in risks if risk not in acknowledged]
 
 
 def plan_problems(
@@ -294,19 +351,24 @@ def plan_problems(
     return problems
 
 
-def session_problems(*, items: list[Chosen], retention: int, facts: Facts, rules: Rules) -> list[str]:
+def session_problems(
+    *, items: list[Chosen], retention: int, facts: Facts, rules: Rules, light: bool = False,
+    risks: list[str] = (), acknowledged: list[str] = (),
+) -> list[str]:
     """Every rule a session record breaks (empty when it may be saved).
 
-    The plan's exclusions, needle counts and maxima apply unchanged. Its minimums (40 needles,
-    20 minutes) are treatment targets, not safety: a session stopped early because the patient
-    felt faint is recorded as it happened.
+    The plan's exclusions, needle counts and maxima apply unchanged (the reduced cap for a
+    ``light`` session). Its minimums (40 needles, 20 minutes) are treatment targets, not safety:
+    a session stopped early because the patient felt faint is recorded as it happened. Each
+    risk new since the plan (``risks``) must be among those ``acknowledged``.
     """
     problems = blocked_reasons(facts)
     if problems:
         return problems
     if not items:
         return ["Record what was done: at least one point, line of local needles or adjunct."]
-    limits = limits_for(facts, rules)
+    problems += _unacknowledged(list(risks), list(acknowledged))
+    limits = limits_for(facts, rules, light=light)
     problems += item_problems(items, facts, where="the session")
     total = sum(item.needles for item in items)
     if total > limits.needles_max:
@@ -318,11 +380,19 @@ def session_problems(*, items: list[Chosen], retention: int, facts: Facts, rules
     return problems
 
 
-def conflicts(*, items: list[Chosen], facts: Facts) -> list[str]:
-    """What a saved plan breaks under a newer screening (the plan must be redone before treating)."""
-    return blocked_reasons(facts) + [
+def conflicts(*, items: list[Chosen], retention: int, facts: Facts, rules: Rules) -> list[str]:
+    """What a saved plan breaks under a newer screening (the plan must be redone before treating):
+    what it rules out, and the caps it sets."""
+    found = blocked_reasons(facts) + [
         f"{item.option.label}: {why}" for item in items if (why := exclusion_reason(item.option, facts))
     ]
+    limits = limits_for(facts, rules)
+    total = sum(item.needles for item in items)
+    if total > limits.needles_max:
+        found.append(f"The plan has {total} needles; this screening allows at most {limits.needles_max}{_reduced_why(limits, rules)}.")
+    if retention > limits.retention_max:
+        found.append(f"The plan's retention is {retention} minutes; at most {limits.retention_max} are allowed.")
+    return found
 
 
 # --- The checks the models run on each row they insert --------------------------------------------
@@ -335,15 +405,19 @@ def plan_row_problems(*, stored: Limits, acknowledged: list[str], facts: Facts, 
             f"The plan's limits must be those of the rules for this screening: {limits.needles_min}–{limits.needles_max} "
             f"needles and {limits.retention_min}–{limits.retention_max} minutes."
         )
-    if facts.acknowledgements and list(acknowledged) != list(facts.acknowledgements):
+    screening_risks = list(facts.acknowledgements)
+    if list(acknowledged) not in (screening_risks, [*screening_risks, NEAR_EYE_RISK] if facts.bleeding_risk else None):
         problems.append("Acknowledge the risks listed before saving the plan.")
     return problems
 
 
-def session_row_problems(*, needles_max: int, retention_max: int, facts: Facts, rules: Rules) -> list[str]:
-    """A SessionRecord row: not blocked, its stored maxima exactly the rules'."""
-    problems = blocked_reasons(facts)
-    limits = limits_for(facts, rules)
+def session_row_problems(
+    *, needles_max: int, retention_max: int, facts: Facts, rules: Rules, light: bool, risks: list[str], acknowledged: list[str]
+) -> list[str]:
+    """A SessionRecord row: not blocked, its stored maxima exactly the rules', each risk new since
+    the plan acknowledged."""
+    problems = blocked_reasons(facts) + _unacknowledged(risks, acknowledged)
+    limits = limits_for(facts, rules, light=light)
     if (needles_max, retention_max) != (limits.needles_max, limits.retention_max):
         problems.append(
             f"The record's limits must be those of the rules for this screening: at most {limits.needles_max} "

@@ -9,7 +9,7 @@ from patients.models import Patient, Screening
 from scheduling.models import Series, Visit
 from treatments.catalogue import concern_names
 from treatments.models import Plan, PlanItem, PlanSettings, PlanTemplate, PlanTemplateItem, SessionRecord
-from treatments.rules import Chosen, conflicts, screening_facts
+from treatments.rules import Chosen, accepting_near_eye, conflicts, screening_facts
 from treatments.sessions import RECORDABLE
 
 HISTORY_SHOWN = 20
@@ -48,7 +48,9 @@ def plan_page(plan: Plan) -> PlanPage:
     rescreened = latest is not None and latest.pk != plan.screening_id
     found: list[str] = []
     if rescreened:
-        found = conflicts(items=chosen, facts=screening_facts(latest, today=timezone.localdate(), rules=PlanSettings.rules()))
+        rules = PlanSettings.rules()
+        facts = accepting_near_eye(screening_facts(latest, today=timezone.localdate(), rules=rules), plan.acknowledged)
+        found = conflicts(items=chosen, retention=plan.retention_minutes, facts=facts, rules=rules)
     return PlanPage(
         plan=plan,
         items=items,

@@ -10,7 +10,17 @@ from patients.models import Concern, Patient, Screening
 from staff.audit import audit_record
 from treatments.catalogue import catalogue_rows, load_catalogue, saved_items
 from treatments.models import Plan, PlanItem, PlanTemplate, PlanTemplateItem
-from treatments.rules import Chosen, Facts, Option, Rules, limits_for, plan_problems, screening_facts
+from treatments.rules import (
+    NEAR_EYE_RISK,
+    Chosen,
+    Facts,
+    Option,
+    Rules,
+    accepting_near_eye,
+    limits_for,
+    plan_problems,
+    screening_facts,
+)
 from treatments.suggestion import Proposal, concern_served, from_template, suggest_plan
 
 
@@ -73,20 +83,26 @@ def plan_save(
     items: list[Chosen],
     retention: int,
     acknowledged: bool = False,
+    near_eye: bool = False,
     fewer_needles: bool = False,
     notes: str = "",
     started_from: PlanTemplate | None = None,
 ) -> Plan:
     """Saves a new current plan for the patient (earlier plans stay as history).
 
-    Raises ValidationError with every broken rule, and writes nothing, if the plan is unsafe for
-    the patient's latest screening. The models check the same rules again as the rows go in.
+    ``acknowledged``: the practitioner went through the screening's risks with the patient;
+    ``near_eye``: they accept the bleeding risk of points near the eye; ``fewer_needles``: they
+    choose a plan below the clinic's usual minimum. Raises ValidationError with every broken
+    rule, and writes nothing, if the plan is unsafe for the patient's latest screening. The
+    models check the same rules again as the rows go in.
     """
     # Lock the patient row so two practitioners saving at once each check the latest screening.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     ctx = plan_context(patient)
+    accepted = list(ctx.facts.acknowledgements) + ([NEAR_EYE_RISK] if near_eye and ctx.facts.bleeding_risk else [])
+    facts = accepting_near_eye(ctx.facts, accepted)
     problems = plan_problems(
-        items=items, retention=retention, facts=ctx.facts, rules=ctx.rules, acknowledged=acknowledged,
+        items=items, retention=retention, facts=facts, rules=ctx.rules, acknowledged=acknowledged,
         fewer_needles=fewer_needles,
     )
     if problems:
@@ -104,7 +120,7 @@ def plan_save(
         retention_min=limits.retention_min,
         retention_max=limits.retention_max,
         fewer_needles=sum(item.needles for item in items) < limits.needles_min,
-        acknowledged=list(ctx.facts.acknowledgements),
+        acknowledged=accepted,
         cautions=list(ctx.facts.cautions),
         notes=notes,
         started_from=started_from,

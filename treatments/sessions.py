@@ -30,9 +30,23 @@ from treatments.models import (
     SessionItem,
     SessionRecord,
 )
-from treatments.rules import Chosen, Limits, Rules, blocked_reasons, exclusion_reason, limits_for, screening_facts, session_problems
+from treatments.rules import (
+    NEAR_EYE_RISK,
+    Chosen,
+    Facts,
+    Limits,
+    Rules,
+    accepting_near_eye,
+    blocked_reasons,
+    exclusion_reason,
+    light_session,
+    limits_for,
+    new_risks,
+    screening_facts,
+    session_problems,
+)
 from treatments.services import PlanContext, plan_context
-from treatments.suggestion import Exclusion, Proposal
+from treatments.suggestion import Exclusion, Proposal, exclusions_for
 
 # A cancelled visit or a no-show has no session; a completed one may still get its record
 # (e.g. completed before session records were kept), but is not completed twice.
@@ -56,6 +70,49 @@ class ConcernLine:
     last: int | None  # rating at the last session, if any
 
 
+@dataclass(frozen=True)
+class SessionRules:
+    """The rules of one visit's session: today's screening facts (with the near-eye risk if the
+    plan accepted it), whether it takes the lighter cap, and the risks new since the plan."""
+
+    facts: Facts
+    light: bool
+    risks: list[str]
+    limits: Limits
+    carried: list[str]  # acknowledgements the record carries over from the plan (the near-eye risk)
+
+
+def session_rules(visit: Visit, *, plan: Plan, ctx: PlanContext) -> SessionRules:
+    """(1 query: the series' earlier records and fainting reactions)"""
+    carried = [NEAR_EYE_RISK] if NEAR_EYE_RISK in plan.acknowledged and ctx.facts.bleeding_risk else []
+    facts = accepting_near_eye(ctx.facts, carried)
+    earlier, fainted = SessionRecord.history_before(
+        patient_id=visit.patient_id, series_id=visit.series_id, starts_at=visit.starts_at
+    )
+    light = light_session(facts=facts, earlier_sessions=earlier, fainted_in_series=fainted)
+    return SessionRules(
+        facts=facts, light=light, risks=new_risks(facts, plan_acknowledged=plan.acknowledged),
+        limits=limits_for(facts, ctx.rules, light=light), carried=carried,
+    )
+
+
+def trim_to_cap(items: list[Chosen], *, limits: Limits, why: str) -> tuple[list[Chosen], list[str]]:
+    """The prefill brought down to today's cap: body points go first (last first), then face
+    points and lines, so the face keeps its needles; returns (kept, what was removed and why)."""
+    kept, removed = list(items), []
+    order = sorted(range(len(kept)), key=lambda i: (kept[i].option.on_face, -i))
+    total = sum(item.needles for item in kept)
+    for index in order:
+        if total <= limits.needles_max:
+            break
+        item = kept[index]
+        if item.needles:
+            removed.append(f"{item.option.label} ({item.needles} needles): {why}")
+            total -= item.needles
+            kept[index] = None
+    return [item for item in kept if item is not None], removed
+
+
 @dataclass
 class SessionStart:
     """Everything the record page needs, read in a fixed number of queries."""
@@ -69,8 +126,10 @@ class SessionStart:
     prefill_retention: int = 0
     prefill_source: str = ""
     dropped: list[str] = field(default_factory=list)  # prefilled items today's screening rules out
+    trimmed: list[str] = field(default_factory=list)  # prefilled items left out to keep to today's cap
     exclusions: list[Exclusion] = field(default_factory=list)
     refused: str = ""  # why no session can be recorded for this visit (plan missing, wrong state...)
+    rules: SessionRules | None = None
 
     @property
     def blocked(self) -> list[str]:
@@ -78,7 +137,12 @@ class SessionStart:
 
     @property
     def limits(self) -> Limits:
-        return limits_for(self.ctx.facts, self.ctx.rules)
+        return self.rules.limits if self.rules else limits_for(self.ctx.facts, self.ctx.rules)
+
+    @property
+    def risks(self) -> list[str]:
+        """Risks new since the plan, each to acknowledge before the record saves."""
+        return self.rules.risks if self.rules else []
 
     @property
     def proposal(self) -> Proposal:
@@ -152,15 +216,19 @@ def session_start(visit: Visit) -> SessionStart:
     else:
         items, retention = session_items(plan, concerns=served, reason="In the current plan."), plan.retention_minutes
         start.prefill_source = f"the current plan ({timezone.localtime(plan.created_at):%d %b %Y})"
+    start.rules = session_rules(visit, plan=plan, ctx=ctx)
+    facts = start.rules.facts
     for item in items:
-        why = exclusion_reason(item.option, ctx.facts)
+        why = exclusion_reason(item.option, facts)
         if why:
             start.dropped.append(f"{item.option.label}: {why}")
         else:
             start.prefill.append(item)
-    start.exclusions = [
-        Exclusion(option, why) for option in ctx.options if (why := exclusion_reason(option, ctx.facts))
-    ]
+    cap = "today's screening" if start.risks else "a fainting-prone patient's first session"
+    start.prefill, start.trimmed = trim_to_cap(
+        start.prefill, limits=start.limits, why=f"{cap} allows at most {start.limits.needles_max} needles"
+    )
+    start.exclusions = exclusions_for(ctx.options, facts)
     start.prefill_retention = min(retention, start.limits.retention_max)
     return start
 
@@ -198,12 +266,14 @@ def session_record_save(
     retention: int,
     ratings: dict[str, int],
     reactions: Sequence[ReactionEntry] = (),
+    acknowledged: Sequence[str] = (),
     notes: str = "",
 ) -> SessionRecord:
     """Saves what was done at the visit and completes the visit, in one transaction.
 
     ``screening`` is the screening the acupuncturist confirmed (or recorded) at the visit: if
-    another one has been recorded since, nothing is saved and they must check again. Raises
+    another one has been recorded since, nothing is saved and they must check again. Each risk
+    new since the plan must be in ``acknowledged`` (as ``SessionStart.risks`` lists them). Raises
     ValidationError with every broken rule and writes nothing when the record is unsafe or the
     visit cannot take a record. Completing the visit advances the series; the last treatment
     starts maintenance (``scheduling.booking.visit_complete``).
@@ -221,13 +291,18 @@ def session_record_save(
             raise ValidationError(
                 "The patient's screening has changed since it was confirmed for this visit: check it again before recording."
             )
-        problems = session_problems(items=items, retention=retention, facts=ctx.facts, rules=ctx.rules)
+        today = session_rules(visit, plan=plan, ctx=ctx)
+        acknowledged = [risk for risk in today.risks if risk in acknowledged]
+        problems = session_problems(
+            items=items, retention=retention, facts=today.facts, rules=ctx.rules, light=today.light,
+            risks=today.risks, acknowledged=acknowledged,
+        )
         if problems:
             raise ValidationError(problems)
         _check_ratings(ratings, ctx)
         _check_reactions(list(reactions))
 
-        limits = limits_for(ctx.facts, ctx.rules)
+        limits = today.limits
         record = SessionRecord.objects.create(
             visit=visit,
             patient=patient,
@@ -239,6 +314,7 @@ def session_record_save(
             retention_minutes=retention,
             needles_max=limits.needles_max,
             retention_max=limits.retention_max,
+            acknowledged=acknowledged + today.carried,
             notes=notes,
         )
         targets = catalogue_rows(items)

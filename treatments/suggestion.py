@@ -16,7 +16,7 @@ The same concerns, screening facts, catalogue and settings always give the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from patients.models import FaceArea
 from treatments.rules import Chosen, Facts, Limits, Option, Rules, blocked_reasons, exclusion_reason, limits_for
@@ -31,6 +31,8 @@ INTENSITY_CONCERNS = 3
 class Exclusion:
     option: Option
     reason: str
+    # Only the near-eye bleeding risk rules it out: the practitioner may accept that risk.
+    acceptable: bool = False
 
 
 @dataclass
@@ -101,15 +103,20 @@ def _pattern_needles(option: Option, severity: int) -> int:
     return option.needles_min + round(span * severity / 10)
 
 
+def exclusions_for(options: list[Option], facts: Facts) -> list[Exclusion]:
+    """What the screening rules out, with why, in display order."""
+    accepting = replace(facts, near_eye_accepted=facts.bleeding_risk)
+    return [
+        Exclusion(option, why, acceptable=exclusion_reason(option, accepting) is None)
+        for option in sorted(options, key=_display_key)
+        if (why := exclusion_reason(option, facts))
+    ]
+
+
 def _split_by_exclusion(options: list[Option], facts: Facts) -> tuple[list[Option], list[Exclusion]]:
-    allowed, excluded = [], []
-    for option in sorted(options, key=_display_key):
-        why = exclusion_reason(option, facts)
-        if why:
-            excluded.append(Exclusion(option, why))
-        else:
-            allowed.append(option)
-    return allowed, excluded
+    excluded = exclusions_for(options, facts)
+    ruled_out = {e.option.key for e in excluded}
+    return [o for o in sorted(options, key=_display_key) if o.key not in ruled_out], excluded
 
 
 def _adjunct_item(option: Option, concerns: Concerns) -> Chosen | None:
@@ -184,14 +191,17 @@ def _shortfall(total: int, limits: Limits, exclusions: list[Exclusion], concerns
     if total >= limits.needles_min:
         return ""
     ruled_out = [
-        FaceArea(e.option.face_area).label.lower()
+        FaceArea(area).label.lower()
         for e in exclusions
-        if e.option.face_area and concerns.best(e.option)[0] > 0
+        if concerns.best(e.option)[0] > 0
+        for area in e.option.face_areas
     ]
     areas = list(dict.fromkeys(ruled_out))
     if areas:
         listed = areas[0] if len(areas) == 1 else f"{', '.join(areas[:-1])} and {areas[-1]}"
         why = f"the screening rules out the {listed}"
+        if total == 0:
+            why += " (body points alone are not suggested: they would outnumber the face needles)"
     elif exclusions:
         why = "the screening rules out some of the points for these concerns"
     else:
@@ -238,9 +248,6 @@ def suggest_plan(
     _lengthen_lines(items, needles_min=limits.needles_min)
     if sum(item.needles for item in items) < limits.needles_min:
         _fill(candidates, concerns, up_to=limits.needles_max, items=items)
-    if not any(item.needles for item in items):
-        proposal.blocked = ["Nothing this screening allows serves the patient's concerns: review the exclusions below."]
-        return proposal
     proposal.items = _in_display_order(items)
     proposal.shortfall = _shortfall(proposal.total_needles, limits, proposal.exclusions, concerns)
     return proposal

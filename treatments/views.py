@@ -96,6 +96,7 @@ def plan_new(request, patient_pk: int):
                 items=form.chosen(concern_for=ctx.concern_served),
                 retention=form.cleaned_data["retention"],
                 acknowledged=form.cleaned_data.get("acknowledge", False),
+                near_eye=form.cleaned_data.get("near_eye", False),
                 fewer_needles=form.cleaned_data["fewer_needles"],
                 notes=form.cleaned_data["notes"],
                 started_from=template,
@@ -206,7 +207,8 @@ def session_new(request, visit_pk: int):
         return _render_check(request, start, status=409 if request.method == "POST" else 200)
 
     form = SessionForm(
-        request.POST or None, options=start.ctx.options, proposal=start.proposal, concerns=start.concerns, limits=start.limits
+        request.POST or None, options=start.ctx.options, proposal=start.proposal, concerns=start.concerns, limits=start.limits,
+        risks=start.risks,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -218,6 +220,7 @@ def session_new(request, visit_pk: int):
                 retention=form.cleaned_data["retention"],
                 ratings=form.ratings(),
                 reactions=form.reactions(),
+                acknowledged=form.acknowledged(),
                 notes=form.cleaned_data["notes"],
             )
         except ValidationError as exc:

@@ -99,7 +99,7 @@ def test_register_saves_patient_screening_concerns_and_dated_consents():
         ({"consents": IntakeConsents(treatment=False, photos=True)}, "consent"),
         ({"demographics": demographics(date_of_birth=dt.date(2099, 1, 1))}, "future"),
         ({"concerns": {}}, "at least one concern"),
-        ({"screening": {"filler_botox_areas": ["forehead"]}}, "date of the treatment"),
+        ({"screening": {"filler_areas": ["forehead"]}}, "date of the treatment"),
     ],
 )
 def test_refused_intake_saves_nothing(kwargs, message):

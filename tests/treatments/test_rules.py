@@ -10,6 +10,7 @@ from treatments.rules import (
     Rules,
     exclusion_reason,
     item_row_problems,
+    light_session,
     limits_for,
     plan_problems,
     plan_row_problems,
@@ -21,8 +22,8 @@ from treatments.rules import (
 TODAY = dt.date(2026, 11, 24)
 RULES = Rules()
 LI4 = Option(kind="point", code="LI4", name="Hegu", region="hand", needles_min=2, needles_max=2, bilateral=True)
-GB14 = Option(kind="point", code="GB14", name="Yangbai", region="forehead", face_area="forehead", on_face=True, needles_min=2, needles_max=2)
-LINES = Option(kind="pattern", code="forehead-lines", name="Forehead lines", region="forehead", face_area="forehead", on_face=True, needles_min=2, needles_max=10)
+GB14 = Option(kind="point", code="GB14", name="Yangbai", region="forehead", face_areas=("forehead",), on_face=True, needles_min=2, needles_max=2)
+LINES = Option(kind="pattern", code="forehead-lines", name="Forehead lines", region="forehead", face_areas=("forehead",), on_face=True, needles_min=2, needles_max=10)
 CUPPING = Option(kind="adjunct", code="cupping", name="Facial cupping", region="face", on_face=True, avoid_with_bleeding_risk=True)
 
 
@@ -46,17 +47,26 @@ def test_catalogue_flags_add_cautions_to_the_hard_rules():
 
 
 def test_treated_areas_are_excluded_only_within_the_wait():
-    botox = {"filler_botox_on": TODAY - dt.timedelta(days=13), "filler_botox_areas": ["forehead"]}
-    assert "Botox/filler within the wait period (forehead)" in exclusion_reason(GB14, facts(**botox))
+    botox = {"botox_on": TODAY - dt.timedelta(days=13), "botox_areas": ["forehead"]}
+    assert "Botox within the wait period (forehead)" in exclusion_reason(GB14, facts(**botox))
     assert exclusion_reason(LI4, facts(**botox)) is None
-    older = {**botox, "filler_botox_on": TODAY - dt.timedelta(days=14)}
+    older = {**botox, "botox_on": TODAY - dt.timedelta(days=14)}
     assert exclusion_reason(GB14, facts(**older)) is None
 
 
-def test_bleeding_risk_or_fainting_lowers_the_cap():
+def test_bleeding_risk_or_a_light_session_lowers_the_cap():
     assert limits_for(facts(bleeding_risk=True), RULES) == Limits(40, 46, 20, 30)
-    assert limits_for(facts(fainting_history=True), RULES) == Limits(40, 46, 20, 30)
+    assert limits_for(facts(fainting_history=True), RULES) == Limits(40, 70, 20, 30)
+    assert limits_for(facts(fainting_history=True), RULES, light=True) == Limits(40, 46, 20, 30)
     assert limits_for(facts(), RULES) == Limits(40, 70, 20, 30)
+
+
+def test_a_fainting_prone_patient_gets_the_light_cap_first_and_after_a_fainting_in_the_series():
+    fainting = facts(fainting_history=True)
+    assert light_session(facts=fainting, earlier_sessions=0, fainted_in_series=False)
+    assert not light_session(facts=fainting, earlier_sessions=1, fainted_in_series=False)
+    assert light_session(facts=fainting, earlier_sessions=3, fainted_in_series=True)
+    assert not light_session(facts=facts(), earlier_sessions=0, fainted_in_series=True)
     assert "suction bruises" in exclusion_reason(CUPPING, facts(bleeding_risk=True))
 
 
@@ -84,6 +94,11 @@ def test_row_checks_hold_stored_limits_and_the_parent_total():
     wide = Limits(40, 70, 20, 30)
     assert "40–46 needles" in plan_row_problems(stored=wide, acknowledged=[], facts=bleeding, rules=RULES)[0]
     assert "Acknowledge" in plan_row_problems(stored=Limits(40, 46, 20, 30), acknowledged=[], facts=bleeding, rules=RULES)[0]
-    assert session_row_problems(needles_max=46, retention_max=30, facts=bleeding, rules=RULES) == []
+    row = dict(needles_max=46, retention_max=30, facts=bleeding, rules=RULES, light=False)
+    assert session_row_problems(**row, risks=[], acknowledged=[]) == []
+    risk = bleeding.acknowledgements[0]
+    assert session_row_problems(**row, risks=[risk], acknowledged=[]) == [
+        f"Acknowledge this risk, new since the plan was saved: {risk}"
+    ]
     over = item_row_problems(option=GB14, needles=2, facts=facts(), needles_before=39, parent_total=40, whose="plan's")
     assert over == ["The items would come to more than the plan's 40 needles."]

@@ -286,14 +286,14 @@ def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
             {
                 "pregnant_or_trying": st.booleans(), "bleeding_risk": st.booleans(), "keloid_scarring": st.booleans(),
                 "fainting_history": st.booleans(), "severe_migraines": st.booleans(),
-                "filler_botox_on": st.one_of(st.none(), st.integers(0, 20).map(lambda d: today - dt.timedelta(days=d))),
+                "filler_on": st.one_of(st.none(), st.integers(0, 20).map(lambda d: today - dt.timedelta(days=d))),
             }
         ),
         areas=st.lists(st.sampled_from(FaceArea.values), unique=True, min_size=1, max_size=2),
     )
     def check(severities, answers, areas):
-        if answers["filler_botox_on"]:
-            answers["filler_botox_areas"] = areas
+        if answers["filler_on"]:
+            answers["filler_areas"] = areas
         patient = intake_patient(concerns=severities, **answers)
         proposal = plan_context(patient).suggest()
         if proposal.blocked:
@@ -315,8 +315,8 @@ def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
 @pytest.mark.parametrize(
     ("answers", "target", "message"),
     [
-        ({"filler_botox_areas": ["forehead"]}, ("point", "GB14"), "Botox/filler within the wait period (forehead)"),
-        ({"cosmetic_procedure_areas": ["cheek"]}, ("pattern", "nasolabial-folds"), "laser, peel or surgery"),
+        ({"botox_areas": ["forehead"]}, ("point", "GB14"), "Botox within the wait period (forehead)"),
+        ({"laser_peel_areas": ["nasolabial"]}, ("pattern", "nasolabial-folds"), "laser/peel within the wait period"),
         ({"keloid_scarring": True}, ("pattern", "forehead-lines"), "keloid"),
         ({"bleeding_risk": True}, ("adjunct", "cupping"), "suction bruises"),
     ],
@@ -329,10 +329,9 @@ def test_orm_save_refuses_each_screening_exclusion(answers, target, message):
     from treatments.models import Adjunct, NeedlingPattern
 
     today = timezone.localdate()
-    if "filler_botox_areas" in answers:
-        answers["filler_botox_on"] = today
-    if "cosmetic_procedure_areas" in answers:
-        answers["cosmetic_procedure_on"] = today
+    for procedure in ("botox", "laser_peel"):
+        if f"{procedure}_areas" in answers:
+            answers[f"{procedure}_on"] = today
     patient = intake_patient(concerns={"fine-lines": 7}, **answers)
     screening = patient.screenings.get()
     facts = screening_facts(screening, today=today, rules=Rules())

@@ -217,7 +217,7 @@ def test_record_form_makes_a_fixed_number_of_queries(acupuncturist_client, acupu
     url = reverse("treatments:session_new", args=[visits[sessions_before].pk])
     # session, user, permissions (2), visit; screening, settings, severities, concerns, catalogue (4);
     # plan, last record, its ratings, has-record; plan concerns, prefill items; audit, roles (nav)
-    _queries(acupuncturist_client, url, django_assert_num_queries, 21, screening=patient.screenings.get().pk)
+    _queries(acupuncturist_client, url, django_assert_num_queries, 22, screening=patient.screenings.get().pk)
 
 
 @pytest.mark.parametrize("sessions", [1, 4])
@@ -246,7 +246,7 @@ def test_today_shows_why_a_patients_treatment_is_blocked(acupuncturist_client, a
 
 def test_an_invalid_new_screening_is_refused_with_its_message(acupuncturist_client, visit, patient):
     response = acupuncturist_client.post(
-        reverse("treatments:session_screening", args=[visit.pk]), {"s-filler_botox_on": "2026-03-01"}
+        reverse("treatments:session_screening", args=[visit.pk]), {"s-botox_on": "2026-03-01"}
     )
     assert response.status_code == 400
     assert "Tick the treated areas" in response.content.decode()
@@ -262,4 +262,4 @@ def test_screening_check_page_makes_a_fixed_number_of_queries(acupuncturist_clie
     # session, user, permissions (2), visit; the record page's reads (screening, settings,
     # severities, concerns, catalogue (4), plan, last record, its ratings, has-record, plan
     # concerns, prefill items); audit, roles (nav)
-    _queries(acupuncturist_client, reverse("treatments:session_new", args=[visit.pk]), django_assert_num_queries, 21)
+    _queries(acupuncturist_client, reverse("treatments:session_new", args=[visit.pk]), django_assert_num_queries, 22)
