@@ -9,16 +9,14 @@ write checks all apply the same rules, and the rules are tested without a databa
 * ``exclusion_reason`` — why an option is ruled out (pregnancy uses ``treatments.hard_rules`` too,
   so no catalogue edit can admit a forbidden point);
 * ``plan_problems`` / ``session_problems`` — everything a plan or session record breaks;
-* ``plan_row_problems`` / ``session_row_problems`` / ``item_row_problems`` — the checks the
-  models run on every row they insert.
+  ``conflicts`` — what a saved plan breaks under a newer screening (exclusions and caps).
+The models' per-row checks apply the same rules in ``treatments.row_checks``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from patients.models import PROCEDURES, FaceArea, face_area_labels
 from treatments import hard_rules
@@ -317,7 +315,7 @@ def new_risks(facts: Facts, *, plan_acknowledged: list[str]) -> list[str]:
     return [risk for risk in facts.acknowledgements if risk not in plan_acknowledged]
 
 
-def _unacknowledged(risks: list[str], acknowledged: list[str]) -> list[str]:
+def unacknowledged(risks: list[str], acknowledged: list[str]) -> list[str]:
     return [f"Acknowledge this risk, new since the plan was saved: {risk}" for risk in risks if risk not in acknowledged]
 
 
@@ -367,7 +365,7 @@ def session_problems(
         return problems
     if not items:
         return ["Record what was done: at least one point, line of local needles or adjunct."]
-    problems += _unacknowledged(list(risks), list(acknowledged))
+    problems += unacknowledged(list(risks), list(acknowledged))
     limits = limits_for(facts, rules, light=light)
     problems += item_problems(items, facts, where="the session")
     total = sum(item.needles for item in items)
@@ -393,45 +391,3 @@ def conflicts(*, items: list[Chosen], retention: int, facts: Facts, rules: Rules
     if retention > limits.retention_max:
         found.append(f"The plan's retention is {retention} minutes; at most {limits.retention_max} are allowed.")
     return found
-
-
-# --- The checks the models run on each row they insert --------------------------------------------
-def plan_row_problems(*, stored: Limits, acknowledged: list[str], facts: Facts, rules: Rules) -> list[str]:
-    """A Plan row: not blocked, its stored limits exactly the rules', the risks acknowledged."""
-    problems = blocked_reasons(facts)
-    limits = limits_for(facts, rules)
-    if stored != limits:
-        problems.append(
-            f"The plan's limits must be those of the rules for this screening: {limits.needles_min}–{limits.needles_max} "
-            f"needles and {limits.retention_min}–{limits.retention_max} minutes."
-        )
-    screening_risks = list(facts.acknowledgements)
-    if list(acknowledged) not in (screening_risks, [*screening_risks, NEAR_EYE_RISK] if facts.bleeding_risk else None):
-        problems.append("Acknowledge the risks listed before saving the plan.")
-    return problems
-
-
-def session_row_problems(
-    *, needles_max: int, retention_max: int, facts: Facts, rules: Rules, light: bool, risks: list[str], acknowledged: list[str]
-) -> list[str]:
-    """A SessionRecord row: not blocked, its stored maxima exactly the rules', each risk new since
-    the plan acknowledged."""
-    problems = blocked_reasons(facts) + _unacknowledged(risks, acknowledged)
-    limits = limits_for(facts, rules, light=light)
-    if (needles_max, retention_max) != (limits.needles_max, limits.retention_max):
-        problems.append(
-            f"The record's limits must be those of the rules for this screening: at most {limits.needles_max} "
-            f"needles and {limits.retention_max} minutes."
-        )
-    return problems
-
-
-def item_row_problems(*, option: Option, needles: int, facts: Facts, needles_before: int, parent_total: int, whose: str) -> list[str]:
-    """An item row added to a plan or record: excluded by the screening, a needle count its kind
-    does not allow, or more needles than the parent row states."""
-    problems = [f"{option.label} cannot be used: {why}." for why in filter(None, [exclusion_reason(option, facts)])]
-    if not option.needles_min <= needles <= option.needles_max:
-        problems.append(f"{option.label}: {needles} needles is outside {option.needles_min}–{option.needles_max}.")
-    if needles_before + needles > parent_total:
-        problems.append(f"The items would come to more than the {whose} {parent_total} needles.")
-    return problems

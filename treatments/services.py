@@ -75,6 +75,19 @@ def plan_context(patient: Patient) -> PlanContext:
     )
 
 
+def _plan_items(plan: Plan, items: list[Chosen]) -> None:
+    """The plan's items, checked together by the model (a fixed number of queries)."""
+    targets = catalogue_rows(items)
+    concerns = {c.code: c for c in Concern.objects.filter(code__in={i.concern for i in items if i.concern})}
+    PlanItem.objects.insert_checked([
+        PlanItem(
+            plan=plan, kind=item.option.kind, needles=item.needles, concern=concerns.get(item.concern),
+            reason=item.reason[:200], position=position, **{item.option.kind: targets[item.option.key]},
+        )
+        for position, item in enumerate(items)
+    ])
+
+
 @transaction.atomic
 def plan_save(
     *,
@@ -125,20 +138,7 @@ def plan_save(
         notes=notes,
         started_from=started_from,
     )
-    targets = catalogue_rows(items)
-    concerns = {c.code: c for c in Concern.objects.filter(code__in={i.concern for i in items if i.concern})}
-    PlanItem.objects.insert_checked([
-        PlanItem(
-            plan=plan,
-            kind=item.option.kind,
-            needles=item.needles,
-            concern=concerns.get(item.concern),
-            reason=item.reason[:200],
-            position=position,
-            **{item.option.kind: targets[item.option.key]},
-        )
-        for position, item in enumerate(items)
-    ])
+    _plan_items(plan, items)
     audit_record(user=by, action="create", obj=plan, patient_id=patient.pk, summary=f"plan, {plan.total_needles} needles")
     return plan
 

@@ -257,6 +257,25 @@ def _check_reactions(reactions: list[ReactionEntry]) -> None:
             raise ValidationError("Describe the “other” reaction.")
 
 
+def _record_rows(record: SessionRecord, *, items: list[Chosen], ratings: dict[str, int], reactions: Sequence[ReactionEntry]) -> None:
+    """The record's items (checked together by the model), ratings and reactions."""
+    targets = catalogue_rows(items)
+    SessionItem.objects.insert_checked([
+        SessionItem(
+            record=record, kind=item.option.kind, needles=item.needles, position=position,
+            **{item.option.kind: targets[item.option.key]},
+        )
+        for position, item in enumerate(items)
+    ])
+    concerns = {c.code: c for c in Concern.objects.filter(code__in=ratings)}
+    ConcernRating.objects.bulk_create(
+        ConcernRating(record=record, concern=concerns[code], rating=value) for code, value in ratings.items()
+    )
+    Reaction.objects.bulk_create(
+        Reaction(record=record, kind=e.kind, severity=e.severity, note=e.note.strip()) for e in reactions
+    )
+
+
 def session_record_save(
     *,
     by,
@@ -302,36 +321,13 @@ def session_record_save(
         _check_ratings(ratings, ctx)
         _check_reactions(list(reactions))
 
-        limits = today.limits
         record = SessionRecord.objects.create(
-            visit=visit,
-            patient=patient,
-            series_id=visit.series_id,
-            plan=plan,
-            screening=ctx.screening,
-            recorded_by=by,
-            total_needles=sum(item.needles for item in items),
-            retention_minutes=retention,
-            needles_max=limits.needles_max,
-            retention_max=limits.retention_max,
-            acknowledged=acknowledged + today.carried,
-            notes=notes,
+            visit=visit, patient=patient, series_id=visit.series_id, plan=plan, screening=ctx.screening, recorded_by=by,
+            total_needles=sum(item.needles for item in items), retention_minutes=retention,
+            needles_max=today.limits.needles_max, retention_max=today.limits.retention_max,
+            acknowledged=acknowledged + today.carried, notes=notes,
         )
-        targets = catalogue_rows(items)
-        SessionItem.objects.insert_checked([
-            SessionItem(
-                record=record, kind=item.option.kind, needles=item.needles, position=position,
-                **{item.option.kind: targets[item.option.key]},
-            )
-            for position, item in enumerate(items)
-        ])
-        concerns = {c.code: c for c in Concern.objects.filter(code__in=ratings)}
-        ConcernRating.objects.bulk_create(
-            ConcernRating(record=record, concern=concerns[code], rating=value) for code, value in ratings.items()
-        )
-        Reaction.objects.bulk_create(
-            Reaction(record=record, kind=e.kind, severity=e.severity, note=e.note.strip()) for e in reactions
-        )
+        _record_rows(record, items=items, ratings=ratings, reactions=reactions)
         if visit.status != Visit.Status.COMPLETED:
             visit_complete(visit=visit, by=by)
         audit_record(

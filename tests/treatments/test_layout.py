@@ -58,7 +58,7 @@ def test_treatments_modules_import_each_other_without_a_cycle():
 
 
 def test_rules_and_suggestion_use_no_orm():
-    for name in ("treatments.rules", "treatments.suggestion", "treatments.hard_rules"):
+    for name in ("treatments.rules", "treatments.row_checks", "treatments.suggestion", "treatments.hard_rules"):
         imports = _top_level_imports(_modules()[name])
         assert not {m for m in imports if m.startswith("django") or m.startswith("treatments.models")}, name
         assert "objects" not in (APP / f"{name.split('.')[-1]}.py").read_text(), name

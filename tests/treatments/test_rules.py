@@ -3,20 +3,18 @@
 import datetime as dt
 
 from patients.models import Screening
+from treatments.row_checks import item_row_problems, plan_row_problems, session_row_problems
 from treatments.rules import (
     Chosen,
     Limits,
     Option,
     Rules,
     exclusion_reason,
-    item_row_problems,
     light_session,
     limits_for,
     plan_problems,
-    plan_row_problems,
     screening_facts,
     session_problems,
-    session_row_problems,
 )
 
 TODAY = dt.date(2026, 11, 24)
