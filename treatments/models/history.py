@@ -8,6 +8,7 @@ from django.db import NotSupportedError, models
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from patients.models import Screening
 from treatments.models.catalogue import Adjunct, NeedlingPattern, PlanSettings, Point
 from treatments.row_checks import item_row_problems
 from treatments.rules import Facts, Rules, accepting_near_eye, screening_facts
@@ -89,6 +90,14 @@ class CheckedParent(HistoryRow):
 
     def _row_problems(self) -> list[str]:
         raise NotImplementedError
+
+    def _screening_problems(self, *, what: str) -> list[str]:
+        """The screening must be the patient's own, and their latest (1 query)."""
+        if self.screening.patient_id != self.patient_id:
+            return ["The screening belongs to another patient."]
+        if self.screening.pk != getattr(Screening.objects.latest_for(self.patient_id), "pk", None):
+            return [f"The patient has a newer screening: the {what} must be checked against it."]
+        return []
 
 
 class ItemKind(models.TextChoices):

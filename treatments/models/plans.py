@@ -69,11 +69,8 @@ class Plan(CheckedParent):
     checked_on_field = "created_at"
 
     def _row_problems(self) -> list[str]:
-        if self.screening.patient_id != self.patient_id:
-            return ["The screening belongs to another patient."]
-        latest = Screening.objects.latest_for(self.patient_id)
-        if latest is None or self.screening.pk != latest.pk:
-            return ["The patient has a newer screening: the plan must be checked against it."]
+        if problems := self._screening_problems(what="plan"):
+            return problems
         rules, facts = self.rule_facts
         stored = Limits(self.needles_min, self.needles_max, self.retention_min, self.retention_max)
         return plan_row_problems(stored=stored, acknowledged=self.acknowledged, facts=facts, rules=rules)

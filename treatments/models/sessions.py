@@ -85,10 +85,7 @@ class SessionRecord(CheckedParent):
             problems.append("The record must be for the visit's patient and series.")
         if self.plan.patient_id != self.patient_id:
             problems.append("The plan belongs to another patient.")
-        if self.screening.patient_id != self.patient_id:
-            problems.append("The screening belongs to another patient.")
-        elif self.screening_id != getattr(Screening.objects.latest_for(self.patient_id), "pk", None):
-            problems.append("The patient has a newer screening: the session must be checked against it.")
+        problems += self._screening_problems(what="session")
         if problems:
             return problems
         rules, facts = self.rule_facts
