@@ -185,27 +185,32 @@ def _lengthen_lines(items: list[Chosen], *, needles_min: int) -> None:
             total += extra
 
 
-def _shortfall(total: int, limits: Limits, exclusions: list[Exclusion], concerns: Concerns) -> str:
+def _area_phrase(area: str) -> str:
+    label = FaceArea(area).label.lower()
+    return label if label.startswith(("around", "between")) else f"the {label}"
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _shortfall(total: int, limits: Limits, exclusions: list[Exclusion], concerns: Concerns, facts: Facts) -> str:
     """Says plainly why a plan has fewer needles than the minimum, e.g. "32 needles: the
-    screening rules out the forehead and cheeks"."""
+    screening rules out the forehead and the cheeks"."""
     if total >= limits.needles_min:
         return ""
-    ruled_out = [
-        FaceArea(area).label.lower()
-        for e in exclusions
-        if concerns.best(e.option)[0] > 0
-        for area in e.option.face_areas
-    ]
-    areas = list(dict.fromkeys(ruled_out))
-    if areas:
-        listed = areas[0] if len(areas) == 1 else f"{', '.join(areas[:-1])} and {areas[-1]}"
-        why = f"the screening rules out the {listed}"
-        if total == 0:
-            why += " (body points alone are not suggested: they would outnumber the face needles)"
-    elif exclusions:
-        why = "the screening rules out some of the points for these concerns"
-    else:
-        why = "the catalogue has no more points for these concerns"
+    wanted = [e.option for e in exclusions if concerns.best(e.option)[0] > 0]
+    treated = frozenset().union(*(areas for _, areas in facts.treated))
+    parts = [_area_phrase(a) for a in FaceArea.values if any(a in o.face_areas and a in treated for o in wanted)]
+    if facts.bleeding_risk and any(o.near_eye for o in wanted):
+        parts.append("points near the eye (bleeding risk)")
+    if facts.keloid and any(o.kind == "pattern" for o in wanted):
+        parts.append("local needling (keloid)")
+    if facts.pregnant and any(o.kind == "point" and not o.on_face for o in wanted):
+        parts.append("points avoided in pregnancy")
+    why = f"the screening rules out {_listed(parts)}" if parts else "the catalogue has no more points for these concerns"
+    if total == 0:
+        why += " (body points alone are not suggested: they would outnumber the face needles)"
     return (
         f"{total} needles: {why}. The clinic's usual minimum is {limits.needles_min}; nothing is added only to "
         "reach it. Add points that suit the patient, or save with fewer needles."
@@ -249,7 +254,7 @@ def suggest_plan(
     if sum(item.needles for item in items) < limits.needles_min:
         _fill(candidates, concerns, up_to=limits.needles_max, items=items)
     proposal.items = _in_display_order(items)
-    proposal.shortfall = _shortfall(proposal.total_needles, limits, proposal.exclusions, concerns)
+    proposal.shortfall = _shortfall(proposal.total_needles, limits, proposal.exclusions, concerns, facts)
     return proposal
 
 

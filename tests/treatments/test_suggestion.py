@@ -191,7 +191,7 @@ def test_every_generated_plan_is_within_the_ranges_and_never_excluded():
             return
         limits = limits_for(plan_facts, RULES)
         if not proposal.items:  # the screening leaves no face item: said, and left to the practitioner
-            assert proposal.shortfall.startswith("0 needles: the screening rules out the ")
+            assert proposal.shortfall.startswith("0 needles: the screening rules out ")
             return
         assert 1 <= proposal.total_needles <= limits.needles_max <= 70
         assert bool(proposal.shortfall) == (proposal.total_needles < limits.needles_min)
