@@ -41,9 +41,9 @@ class PlanForm(forms.Form):
         self.fields["retention"].initial = proposal.retention
         self.fields["retention"].widget.attrs.update(min=limits.retention_min, max=limits.retention_max)
         self.fields["retention"].help_text = f"{limits.retention_min}–{limits.retention_max} minutes"
+        # Left for the practitioner to tick: staying below the minimum is their decision.
         self.fields["fewer_needles"] = forms.BooleanField(
-            required=False, label=f"Save with fewer needles than the usual {limits.needles_min}",
-            initial=bool(proposal.shortfall),
+            required=False, label=f"Save with fewer needles than the usual {limits.needles_min}"
         )
         if acceptable:
             self.fields["near_eye"] = forms.BooleanField(required=False, label=f"I accept this risk: {NEAR_EYE_RISK}")

@@ -209,3 +209,18 @@ def test_visit_page_offers_the_session_record_to_acupuncturists_only(client, ser
     assert record_url in client.get(reverse("scheduling:visit", args=[visit.pk])).content.decode()
     client.force_login(front_desk)
     assert record_url not in client.get(reverse("scheduling:visit", args=[visit.pk])).content.decode()
+
+
+def test_a_plan_short_of_the_minimum_says_why_and_saves_only_when_the_practitioner_chooses(acupuncturist_client):
+    patient = intake_patient(concerns={"puffiness": 8}, bleeding_risk=True)
+    url = reverse("treatments:plan_new", args=[patient.pk])
+    response = acupuncturist_client.get(url)
+    page = response.content.decode()
+    assert 'id="shortfall"' in page and "the screening rules out points near the eye (bleeding risk)" in page
+    form = response.context["form"]
+    data = {name: field.initial for name, field in form.fields.items() if field.initial not in (None, False)}
+    data["acknowledge"] = "on"
+    refused = acupuncturist_client.post(url, data)
+    assert refused.status_code == 400 and "fewer than the usual 40" in refused.content.decode()
+    assert acupuncturist_client.post(url, {**data, "fewer_needles": "on"}).status_code == 302
+    assert Plan.objects.get(patient=patient).fewer_needles
