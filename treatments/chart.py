@@ -8,7 +8,7 @@ point lands where anatomy puts it (inside the face, never inside an eye or the m
 
 from dataclasses import dataclass, field
 
-from treatments.planning import Chosen
+from treatments.rules import Chosen
 
 # Colour-blind-friendly, distinct in print; concerns take them in catalogue order.
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#b8860b", "#a6761d", "#1f78b4", "#b15928"]

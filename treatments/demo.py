@@ -6,11 +6,11 @@ from django.utils import timezone
 
 from patients.models import Screening
 from scheduling.models import Visit
-from treatments import planning
-from treatments.catalogue import concern_names, load_options
-from treatments.models import PlanSettings
+from treatments.catalogue import load_catalogue
+from treatments.rules import screening_facts
 from treatments.services import plan_context, plan_save, template_create
 from treatments.sessions import ReactionEntry, session_record_save, session_start
+from treatments.suggestion import suggest_plan
 
 TEMPLATES = [
     ("Lines: forehead and eyes", {"fine-lines": 7, "wrinkles": 6}),
@@ -21,11 +21,13 @@ TEMPLATES = [
 def load(ctx: dict) -> None:
     lin, sara = ctx["acupuncturists"][:2]
     # Templates: the suggestion for typical concerns of a patient with nothing to report.
-    names, options = concern_names(), load_options()
-    rules = planning.rules_from_settings(PlanSettings.load())
-    facts = planning.screening_facts(Screening(), today=timezone.localdate(), rules=rules)
+    catalogue = load_catalogue()
+    facts = screening_facts(Screening(), today=timezone.localdate(), rules=catalogue.rules)
     for name, severities in TEMPLATES:
-        proposal = planning.suggest_plan(severities=severities, concern_names=names, facts=facts, rules=rules, options=options)
+        proposal = suggest_plan(
+            severities=severities, concern_names=catalogue.concern_names, facts=facts, rules=catalogue.rules,
+            options=catalogue.options,
+        )
         template_create(by=lin, name=name, items=proposal.items, retention=proposal.retention)
 
     # A current plan for most of the first twelve patients (some are blocked by their screening).
@@ -41,6 +43,7 @@ def load(ctx: dict) -> None:
                 items=proposal.items,
                 retention=proposal.retention,
                 acknowledged=True,  # the demo practitioner has gone through the risks with the patient
+                fewer_needles=bool(proposal.shortfall),  # and accepts what the screening leaves
                 notes="" if index % 3 else "Review the plan after the third session.",
             )
         )

@@ -4,7 +4,8 @@ from django import forms
 from django.forms.boundfield import BoundField
 
 from treatments.models import PhotoView, ReactionKind, ReactionSeverity
-from treatments.planning import Chosen, Option, Proposal
+from treatments.rules import NEAR_EYE_RISK, Chosen, Option
+from treatments.suggestion import Proposal
 from treatments.sessions import ReactionEntry
 
 
@@ -26,17 +27,26 @@ class PlanForm(forms.Form):
     """
 
     retention = forms.IntegerField(label="Retention (minutes)")
+    accepts_near_eye = True
     notes = forms.CharField(label="Notes for the practitioner", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, options: list[Option], proposal: Proposal, **kwargs):
         super().__init__(*args, **kwargs)
         self.options = options
         excluded = {e.option.key: e.reason for e in proposal.exclusions}
+        # Ruled out only by the near-eye bleeding risk: enabled, for a practitioner who accepts it.
+        acceptable = {e.option.key for e in proposal.exclusions if e.acceptable and self.accepts_near_eye}
         chosen = {item.option.key: item for item in proposal.items}
         limits = proposal.limits
         self.fields["retention"].initial = proposal.retention
         self.fields["retention"].widget.attrs.update(min=limits.retention_min, max=limits.retention_max)
         self.fields["retention"].help_text = f"{limits.retention_min}–{limits.retention_max} minutes"
+        # Left for the practitioner to tick: staying below the minimum is their decision.
+        self.fields["fewer_needles"] = forms.BooleanField(
+            required=False, label=f"Save with fewer needles than the usual {limits.needles_min}"
+        )
+        if acceptable:
+            self.fields["near_eye"] = forms.BooleanField(required=False, label=f"I accept this risk: {NEAR_EYE_RISK}")
         if proposal.acknowledgements:
             self.fields["acknowledge"] = forms.BooleanField(
                 required=False, label="I have discussed these risks with the patient and accept them for this plan"
@@ -57,7 +67,7 @@ class PlanForm(forms.Form):
                     label=option.label, required=False, initial=item is not None,
                     widget=forms.CheckboxInput(attrs={"data-needles": option.needles_max}),
                 )
-            field.disabled = option.key in excluded
+            field.disabled = option.key in excluded and option.key not in acceptable
             if field.disabled:
                 field.initial = 0 if option.kind == "pattern" else False
             self.fields[name] = field
@@ -114,8 +124,21 @@ class SessionForm(PlanForm):
     the patient's rating of each concern, reactions with their severity, and notes. The rules are
     checked by ``treatments.sessions.session_record_save``, not here."""
 
-    def __init__(self, *args, concerns, limits, **kwargs):
+    # The near-eye risk is accepted with the plan, not at a session.
+    accepts_near_eye = False
+
+    def __init__(self, *args, concerns, limits, risks: list[str], **kwargs):
         super().__init__(*args, **kwargs)
+        del self.fields["fewer_needles"]  # a session's minimum is no rule: it is recorded as it happened
+        # Each risk new since the plan, acknowledged one by one before the record saves.
+        self.risk_fields = []
+        for index, risk in enumerate(risks):
+            name = f"risk_{index}"
+            self.fields[name] = forms.BooleanField(
+                required=True, label=f"I have discussed this with the patient: {risk}",
+                error_messages={"required": "Acknowledge this risk, new since the plan was saved."},
+            )
+            self.risk_fields.append((risk, self[name]))
         self.fields["retention"].label = "Retention (minutes)"
         self.fields["retention"].widget.attrs.update(min=1)
         self.fields["retention"].help_text = f"At most {limits.retention_max} minutes"
@@ -139,6 +162,9 @@ class SessionForm(PlanForm):
             self.fields[f"reaction_{value}"] = severity
             self.fields[f"reaction_{value}_note"] = note
             self.reaction_fields.append((self[f"reaction_{value}"], self[f"reaction_{value}_note"]))
+
+    def acknowledged(self) -> list[str]:
+        return [risk for risk, field in self.risk_fields if self.cleaned_data.get(field.name)]
 
     def ratings(self) -> dict[str, int]:
         return {code: self.cleaned_data[field.name] for code, field in self.concern_fields}

@@ -8,9 +8,20 @@ from django.utils import timezone
 
 from patients.models import Concern, Patient, Screening
 from staff.audit import audit_record
-from treatments import planning
-from treatments.catalogue import catalogue_rows, concern_names, load_options
-from treatments.models import Plan, PlanItem, PlanSettings, PlanTemplate, PlanTemplateItem
+from treatments.catalogue import catalogue_rows, load_catalogue, saved_items
+from treatments.models import Plan, PlanItem, PlanTemplate, PlanTemplateItem
+from treatments.rules import (
+    NEAR_EYE_RISK,
+    Chosen,
+    Facts,
+    Option,
+    Rules,
+    accepting_near_eye,
+    limits_for,
+    plan_problems,
+    screening_facts,
+)
+from treatments.suggestion import Proposal, concern_served, from_template, suggest_plan
 
 
 @dataclass
@@ -21,42 +32,60 @@ class PlanContext:
     screening: Screening | None
     severities: dict[str, int]
     concern_names: dict[str, str]
-    rules: planning.Rules
-    facts: planning.Facts
-    options: list[planning.Option]
+    rules: Rules
+    facts: Facts
+    options: list[Option]
 
     @property
     def concerns(self) -> list[tuple[str, int]]:
         """(name, severity) in catalogue order, for display."""
         return [(name, self.severities[code]) for code, name in self.concern_names.items() if code in self.severities]
 
-    def suggest(self) -> planning.Proposal:
-        return planning.suggest_plan(
+    def suggest(self) -> Proposal:
+        return suggest_plan(
             severities=self.severities, concern_names=self.concern_names, facts=self.facts, rules=self.rules,
             options=self.options,
         )
 
-    def from_template(self, template: PlanTemplate) -> planning.Proposal:
+    def concern_served(self, option: Option) -> tuple[str | None, str]:
+        """(concern code, reason) for an item the practitioner added by hand."""
+        return concern_served(option, severities=self.severities, concern_names=self.concern_names)
+
+    def from_template(self, template: PlanTemplate) -> Proposal:
         by_key = {option.key: option for option in self.options}
         items = [(by_key[f"{item.kind}:{item.target_code}"], item.needles) for item in template.items.all()]
-        return planning.from_template(
+        return from_template(
             template_items=items, retention=template.retention_minutes, severities=self.severities,
             concern_names=self.concern_names, facts=self.facts, rules=self.rules, options=self.options,
         )
 
 
 def plan_context(patient: Patient) -> PlanContext:
+    """The patient's latest screening, concerns and the catalogue (8 queries)."""
     screening = Screening.objects.latest_for(patient)
-    rules = planning.rules_from_settings(PlanSettings.load())
+    catalogue = load_catalogue()
     return PlanContext(
         patient=patient,
         screening=screening,
         severities=dict(patient.concerns.values_list("concern__code", "severity")),
-        concern_names=concern_names(),
-        rules=rules,
-        facts=planning.screening_facts(screening, today=timezone.localdate(), rules=rules),
-        options=load_options(),
+        concern_names=catalogue.concern_names,
+        rules=catalogue.rules,
+        facts=screening_facts(screening, today=timezone.localdate(), rules=catalogue.rules),
+        options=catalogue.options,
     )
+
+
+def _plan_items(plan: Plan, items: list[Chosen]) -> None:
+    """The plan's items, checked together by the model (a fixed number of queries)."""
+    targets = catalogue_rows(items)
+    concerns = {c.code: c for c in Concern.objects.filter(code__in={i.concern for i in items if i.concern})}
+    PlanItem.objects.insert_checked([
+        PlanItem(
+            plan=plan, kind=item.option.kind, needles=item.needles, concern=concerns.get(item.concern),
+            reason=item.reason[:200], position=position, **{item.option.kind: targets[item.option.key]},
+        )
+        for position, item in enumerate(items)
+    ])
 
 
 @transaction.atomic
@@ -64,27 +93,35 @@ def plan_save(
     *,
     by,
     patient: Patient,
-    items: list[planning.Chosen],
+    items: list[Chosen],
     retention: int,
     acknowledged: bool = False,
+    near_eye: bool = False,
+    fewer_needles: bool = False,
     notes: str = "",
     started_from: PlanTemplate | None = None,
 ) -> Plan:
     """Saves a new current plan for the patient (earlier plans stay as history).
 
-    Raises ValidationError with every broken rule, and writes nothing, if the plan is unsafe for
-    the patient's latest screening. The models check the same rules again as the rows go in.
+    ``acknowledged``: the practitioner went through the screening's risks with the patient;
+    ``near_eye``: they accept the bleeding risk of points near the eye; ``fewer_needles``: they
+    choose a plan below the clinic's usual minimum. Raises ValidationError with every broken
+    rule, and writes nothing, if the plan is unsafe for the patient's latest screening. The
+    models check the same rules again as the rows go in.
     """
     # Lock the patient row so two practitioners saving at once each check the latest screening.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     ctx = plan_context(patient)
-    problems = planning.plan_problems(
-        items=items, retention=retention, facts=ctx.facts, rules=ctx.rules, acknowledged=acknowledged
+    accepted = list(ctx.facts.acknowledgements) + ([NEAR_EYE_RISK] if near_eye and ctx.facts.bleeding_risk else [])
+    facts = accepting_near_eye(ctx.facts, accepted)
+    problems = plan_problems(
+        items=items, retention=retention, facts=facts, rules=ctx.rules, acknowledged=acknowledged,
+        fewer_needles=fewer_needles,
     )
     if problems:
         raise ValidationError(problems)
 
-    limits = planning.limits_for(ctx.facts, ctx.rules)
+    limits = limits_for(ctx.facts, ctx.rules)
     plan = Plan.objects.create(
         patient=patient,
         screening=ctx.screening,
@@ -95,29 +132,19 @@ def plan_save(
         needles_max=limits.needles_max,
         retention_min=limits.retention_min,
         retention_max=limits.retention_max,
-        acknowledged=list(ctx.facts.acknowledgements),
+        fewer_needles=sum(item.needles for item in items) < limits.needles_min,
+        acknowledged=accepted,
         cautions=list(ctx.facts.cautions),
         notes=notes,
         started_from=started_from,
     )
-    targets = catalogue_rows(items)
-    concerns = {c.code: c for c in Concern.objects.filter(code__in={i.concern for i in items if i.concern})}
-    for position, item in enumerate(items):
-        PlanItem(
-            plan=plan,
-            kind=item.option.kind,
-            needles=item.needles,
-            concern=concerns.get(item.concern),
-            reason=item.reason[:200],
-            position=position,
-            **{item.option.kind: targets[item.option.key]},
-        ).save()
+    _plan_items(plan, items)
     audit_record(user=by, action="create", obj=plan, patient_id=patient.pk, summary=f"plan, {plan.total_needles} needles")
     return plan
 
 
 @transaction.atomic
-def template_create(*, by, name: str, items: list[planning.Chosen], retention: int, notes: str = "") -> PlanTemplate:
+def template_create(*, by, name: str, items: list[Chosen], retention: int, notes: str = "") -> PlanTemplate:
     """Saves items as a named template other plans can start from. Templates belong to no
     patient, so the safety rules apply when a plan starts from one, not here."""
     name = name.strip()
@@ -136,8 +163,5 @@ def template_create(*, by, name: str, items: list[planning.Chosen], retention: i
 
 def template_save(*, by, name: str, plan: Plan) -> PlanTemplate:
     """Saves a saved plan's items as a template."""
-    items = [
-        planning.Chosen(planning.option_for_item(item), item.needles)
-        for item in plan.items.select_related("point", "pattern", "adjunct")
-    ]
+    items = saved_items(list(plan.items.select_related("point", "pattern", "adjunct")), concerns={})
     return template_create(by=by, name=name, items=items, retention=plan.retention_minutes, notes=plan.notes)

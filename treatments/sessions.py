@@ -2,7 +2,7 @@
 the visit (``session_record_save``), and the reads for the record and today pages.
 
 Safety: a record is checked against the patient's latest screening, the one the acupuncturist
-confirmed at the visit, with the plan's own rules (``planning.session_problems``); the models and
+confirmed at the visit, with the plan's own rules (``rules.session_problems``); the models and
 database triggers check again as the rows go in (see ``treatments.models``).
 """
 
@@ -20,8 +20,7 @@ from scheduling.clock import clinic_zone, local_datetime
 from scheduling.models import Visit
 from scheduling.visit_status import visit_complete
 from staff.audit import audit_record
-from treatments import planning
-from treatments.catalogue import catalogue_rows
+from treatments.catalogue import catalogue_rows, saved_items
 from treatments.models import (
     ConcernRating,
     Plan,
@@ -31,7 +30,23 @@ from treatments.models import (
     SessionItem,
     SessionRecord,
 )
+from treatments.rules import (
+    NEAR_EYE_RISK,
+    Chosen,
+    Facts,
+    Limits,
+    Rules,
+    accepting_near_eye,
+    blocked_reasons,
+    exclusion_reason,
+    light_session,
+    limits_for,
+    new_risks,
+    screening_facts,
+    session_problems,
+)
 from treatments.services import PlanContext, plan_context
+from treatments.suggestion import Exclusion, Proposal, exclusions_for
 
 # A cancelled visit or a no-show has no session; a completed one may still get its record
 # (e.g. completed before session records were kept), but is not completed twice.
@@ -55,6 +70,49 @@ class ConcernLine:
     last: int | None  # rating at the last session, if any
 
 
+@dataclass(frozen=True)
+class SessionRules:
+    """The rules of one visit's session: today's screening facts (with the near-eye risk if the
+    plan accepted it), whether it takes the lighter cap, and the risks new since the plan."""
+
+    facts: Facts
+    light: bool
+    risks: list[str]
+    limits: Limits
+    carried: list[str]  # acknowledgements the record carries over from the plan (the near-eye risk)
+
+
+def session_rules(visit: Visit, *, plan: Plan, ctx: PlanContext) -> SessionRules:
+    """(1 query: the series' earlier records and fainting reactions)"""
+    carried = [NEAR_EYE_RISK] if NEAR_EYE_RISK in plan.acknowledged and ctx.facts.bleeding_risk else []
+    facts = accepting_near_eye(ctx.facts, carried)
+    earlier, fainted = SessionRecord.history_before(
+        patient_id=visit.patient_id, series_id=visit.series_id, starts_at=visit.starts_at
+    )
+    light = light_session(facts=facts, earlier_sessions=earlier, fainted_in_series=fainted)
+    return SessionRules(
+        facts=facts, light=light, risks=new_risks(facts, plan_acknowledged=plan.acknowledged),
+        limits=limits_for(facts, ctx.rules, light=light), carried=carried,
+    )
+
+
+def trim_to_cap(items: list[Chosen], *, limits: Limits, why: str) -> tuple[list[Chosen], list[str]]:
+    """The prefill brought down to today's cap: body points go first (last first), then face
+    points and lines, so the face keeps its needles; returns (kept, what was removed and why)."""
+    kept, removed = list(items), []
+    order = sorted(range(len(kept)), key=lambda i: (kept[i].option.on_face, -i))
+    total = sum(item.needles for item in kept)
+    for index in order:
+        if total <= limits.needles_max:
+            break
+        item = kept[index]
+        if item.needles:
+            removed.append(f"{item.option.label} ({item.needles} needles): {why}")
+            total -= item.needles
+            kept[index] = None
+    return [item for item in kept if item is not None], removed
+
+
 @dataclass
 class SessionStart:
     """Everything the record page needs, read in a fixed number of queries."""
@@ -64,25 +122,32 @@ class SessionStart:
     plan: Plan | None
     last: SessionRecord | None
     concerns: list[ConcernLine]
-    prefill: list[planning.Chosen] = field(default_factory=list)
+    prefill: list[Chosen] = field(default_factory=list)
     prefill_retention: int = 0
     prefill_source: str = ""
     dropped: list[str] = field(default_factory=list)  # prefilled items today's screening rules out
-    exclusions: list[planning.Exclusion] = field(default_factory=list)
+    trimmed: list[str] = field(default_factory=list)  # prefilled items left out to keep to today's cap
+    exclusions: list[Exclusion] = field(default_factory=list)
     refused: str = ""  # why no session can be recorded for this visit (plan missing, wrong state...)
+    rules: SessionRules | None = None
 
     @property
     def blocked(self) -> list[str]:
-        return planning.blocked_reasons(self.ctx.facts)
+        return blocked_reasons(self.ctx.facts)
 
     @property
-    def limits(self) -> planning.Limits:
-        return planning.limits_for(self.ctx.facts, self.ctx.rules)
+    def limits(self) -> Limits:
+        return self.rules.limits if self.rules else limits_for(self.ctx.facts, self.ctx.rules)
 
     @property
-    def proposal(self) -> planning.Proposal:
+    def risks(self) -> list[str]:
+        """Risks new since the plan, each to acknowledge before the record saves."""
+        return self.rules.risks if self.rules else []
+
+    @property
+    def proposal(self) -> Proposal:
         """The prefill in the shape the plan editor form takes."""
-        return planning.Proposal(
+        return Proposal(
             items=self.prefill, retention=self.prefill_retention, exclusions=self.exclusions, limits=self.limits,
             cautions=self.ctx.facts.cautions,
         )
@@ -111,13 +176,9 @@ def plan_concerns(plan: Plan) -> dict[str, str]:
     }
 
 
-def session_items(record_or_plan, *, concerns: dict[str, str], reason: str = "") -> list[planning.Chosen]:
-    """A saved record's (or plan's) items as ``planning.Chosen`` values (1 query)."""
-    items = []
-    for item in record_or_plan.items.select_related("point", "pattern", "adjunct"):
-        option = planning.option_for_item(item)
-        items.append(planning.Chosen(option, item.needles, concerns.get(option.key), reason))
-    return items
+def session_items(record_or_plan, *, concerns: dict[str, str], reason: str = "") -> list[Chosen]:
+    """A saved record's (or plan's) items as ``Chosen`` values (1 query)."""
+    return saved_items(list(record_or_plan.items.select_related("point", "pattern", "adjunct")), concerns=concerns, reason=reason)
 
 
 def session_start(visit: Visit) -> SessionStart:
@@ -155,15 +216,19 @@ def session_start(visit: Visit) -> SessionStart:
     else:
         items, retention = session_items(plan, concerns=served, reason="In the current plan."), plan.retention_minutes
         start.prefill_source = f"the current plan ({timezone.localtime(plan.created_at):%d %b %Y})"
+    start.rules = session_rules(visit, plan=plan, ctx=ctx)
+    facts = start.rules.facts
     for item in items:
-        why = planning.exclusion_reason(item.option, ctx.facts)
+        why = exclusion_reason(item.option, facts)
         if why:
             start.dropped.append(f"{item.option.label}: {why}")
         else:
             start.prefill.append(item)
-    start.exclusions = [
-        planning.Exclusion(option, why) for option in ctx.options if (why := planning.exclusion_reason(option, ctx.facts))
-    ]
+    cap = "today's screening" if start.risks else "a fainting-prone patient's first session"
+    start.prefill, start.trimmed = trim_to_cap(
+        start.prefill, limits=start.limits, why=f"{cap} allows at most {start.limits.needles_max} needles"
+    )
+    start.exclusions = exclusions_for(ctx.options, facts)
     start.prefill_retention = min(retention, start.limits.retention_max)
     return start
 
@@ -192,21 +257,42 @@ def _check_reactions(reactions: list[ReactionEntry]) -> None:
             raise ValidationError("Describe the “other” reaction.")
 
 
+def _record_rows(record: SessionRecord, *, items: list[Chosen], ratings: dict[str, int], reactions: Sequence[ReactionEntry]) -> None:
+    """The record's items (checked together by the model), ratings and reactions."""
+    targets = catalogue_rows(items)
+    SessionItem.objects.insert_checked([
+        SessionItem(
+            record=record, kind=item.option.kind, needles=item.needles, position=position,
+            **{item.option.kind: targets[item.option.key]},
+        )
+        for position, item in enumerate(items)
+    ])
+    concerns = {c.code: c for c in Concern.objects.filter(code__in=ratings)}
+    ConcernRating.objects.bulk_create(
+        ConcernRating(record=record, concern=concerns[code], rating=value) for code, value in ratings.items()
+    )
+    Reaction.objects.bulk_create(
+        Reaction(record=record, kind=e.kind, severity=e.severity, note=e.note.strip()) for e in reactions
+    )
+
+
 def session_record_save(
     *,
     by,
     visit: Visit,
     screening: Screening,
-    items: list[planning.Chosen],
+    items: list[Chosen],
     retention: int,
     ratings: dict[str, int],
     reactions: Sequence[ReactionEntry] = (),
+    acknowledged: Sequence[str] = (),
     notes: str = "",
 ) -> SessionRecord:
     """Saves what was done at the visit and completes the visit, in one transaction.
 
     ``screening`` is the screening the acupuncturist confirmed (or recorded) at the visit: if
-    another one has been recorded since, nothing is saved and they must check again. Raises
+    another one has been recorded since, nothing is saved and they must check again. Each risk
+    new since the plan must be in ``acknowledged`` (as ``SessionStart.risks`` lists them). Raises
     ValidationError with every broken rule and writes nothing when the record is unsafe or the
     visit cannot take a record. Completing the visit advances the series; the last treatment
     starts maintenance (``scheduling.visit_status.visit_complete``).
@@ -224,39 +310,24 @@ def session_record_save(
             raise ValidationError(
                 "The patient's screening has changed since it was confirmed for this visit: check it again before recording."
             )
-        problems = planning.session_problems(items=items, retention=retention, facts=ctx.facts, rules=ctx.rules)
+        today = session_rules(visit, plan=plan, ctx=ctx)
+        acknowledged = [risk for risk in today.risks if risk in acknowledged]
+        problems = session_problems(
+            items=items, retention=retention, facts=today.facts, rules=ctx.rules, light=today.light,
+            risks=today.risks, acknowledged=acknowledged,
+        )
         if problems:
             raise ValidationError(problems)
         _check_ratings(ratings, ctx)
         _check_reactions(list(reactions))
 
-        limits = planning.limits_for(ctx.facts, ctx.rules)
         record = SessionRecord.objects.create(
-            visit=visit,
-            patient=patient,
-            series_id=visit.series_id,
-            plan=plan,
-            screening=ctx.screening,
-            recorded_by=by,
-            total_needles=sum(item.needles for item in items),
-            retention_minutes=retention,
-            needles_max=limits.needles_max,
-            retention_max=limits.retention_max,
-            notes=notes,
+            visit=visit, patient=patient, series_id=visit.series_id, plan=plan, screening=ctx.screening, recorded_by=by,
+            total_needles=sum(item.needles for item in items), retention_minutes=retention,
+            needles_max=today.limits.needles_max, retention_max=today.limits.retention_max,
+            acknowledged=acknowledged + today.carried, notes=notes,
         )
-        targets = catalogue_rows(items)
-        for position, item in enumerate(items):
-            SessionItem(
-                record=record, kind=item.option.kind, needles=item.needles, position=position,
-                **{item.option.kind: targets[item.option.key]},
-            ).save()
-        concerns = {c.code: c for c in Concern.objects.filter(code__in=ratings)}
-        ConcernRating.objects.bulk_create(
-            ConcernRating(record=record, concern=concerns[code], rating=value) for code, value in ratings.items()
-        )
-        Reaction.objects.bulk_create(
-            Reaction(record=record, kind=e.kind, severity=e.severity, note=e.note.strip()) for e in reactions
-        )
+        _record_rows(record, items=items, ratings=ratings, reactions=reactions)
         if visit.status != Visit.Status.COMPLETED:
             visit_complete(visit=visit, by=by)
         audit_record(
@@ -296,17 +367,17 @@ def visits_today(*, user, day: dt.date) -> list[TodayVisit]:
     )
     screenings = Screening.objects.in_bulk([v.latest_screening_id for v in visits if v.latest_screening_id])
     # Only the facial block and the answers are shown here, and no clinic setting changes those.
-    rules = planning.Rules()
+    rules = Rules()
     result = []
     for visit in visits:
         screening = screenings.get(visit.latest_screening_id)
-        facts = planning.screening_facts(screening, today=day, rules=rules)
+        facts = screening_facts(screening, today=day, rules=rules)
         alerts = screening.positive_answers() if screening else []
         if screening and screening.medications:
             alerts.append(f"Medications: {screening.medications}")
         if screening and screening.allergies:
             alerts.append(f"Allergies: {screening.allergies}")
         result.append(
-            TodayVisit(visit, visit.record_id, visit.has_plan, screening, alerts, planning.blocked_reasons(facts))
+            TodayVisit(visit, visit.record_id, visit.has_plan, screening, alerts, blocked_reasons(facts))
         )
     return result

@@ -1,85 +1,68 @@
+"""Treatments pages. Each one: fetch through ``treatments.access`` (404, read audit), validate with a
+form, call one domain function (services, sessions, photos), then redirect or render what a
+selector read; the clinical rules stay in ``treatments.rules`` and ``treatments.suggestion``."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients.forms import ScreeningForm
-from patients.intake import latest_screening, screening_record
-from patients.models import Patient
+from patients.intake import screening_record
+from patients.models import Patient, Screening
 from scheduling.models import Series, Visit
 from staff.access import require
-from staff.audit import audit_record, audit_records
+from staff.audit import audit_records
 from staff.errors import add_domain_errors
-from treatments import planning
+from treatments import selectors
+from treatments.access import audit_read, fetch
 from treatments.catalogue import concern_names
 from treatments.chart import concern_colours, face_chart
 from treatments.forms import PhotoForm, PlanForm, SessionForm, StartFromForm, TemplateForm
-from treatments.models import Plan, PlanSettings, PlanTemplate, PlanTemplateItem, SessionPhoto, SessionRecord
+from treatments.models import Plan, PlanTemplate, SessionPhoto, SessionRecord
 from treatments.outcomes import series_outcome
 from treatments.photos import first_and_latest, may_show_photos, photo_open, photo_upload
 from treatments.services import plan_context, plan_save, template_save
-from treatments.sessions import RECORDABLE, plan_concerns, session_items, session_record_save, session_start, visits_today
-
-HISTORY_SHOWN = 20
-_TARGETS = ("point", "pattern", "adjunct")
+from treatments.sessions import plan_concerns, session_items, session_record_save, session_start, visits_today
 
 
 @require("treatments.view_plan")
 def patient_plan(request, patient_pk: int):
     """The patient's current plan (the latest saved), with the history of earlier ones."""
-    patient = get_object_or_404(Patient, pk=patient_pk)
-    plan = (
-        Plan.objects.filter(patient=patient)
-        .select_related("created_by", "screening", "started_from")
-        .first()
-    )
+    patient = fetch(request, Patient, pk=patient_pk)
+    plan = selectors.current_plan(patient)
     if plan is None:
-        audit_record(user=request.user, action="view", obj=patient, patient_id=patient.pk, summary="plan (none yet)")
+        audit_read(request, patient, summary="plan (none yet)")
         return render(request, "treatments/plan_none.html", {"patient": patient})
     return _render_plan(request, patient, plan)
 
 
 @require("treatments.view_plan")
 def plan_detail(request, pk: int):
-    plan = get_object_or_404(Plan.objects.select_related("patient", "created_by", "screening", "started_from"), pk=pk)
+    plan = fetch(request, Plan.objects.select_related("patient", "created_by", "screening", "started_from"), pk=pk)
     return _render_plan(request, plan.patient, plan)
 
 
 def _render_plan(request, patient: Patient, plan: Plan):
-    items = list(plan.items.select_related(*_TARGETS, "concern"))
-    chosen = [
-        planning.Chosen(planning.option_for_item(item), item.needles, item.concern.code if item.concern else None, item.reason)
-        for item in items
-    ]
-    names = concern_names()
-    history = list(Plan.objects.filter(patient=patient).select_related("created_by")[:HISTORY_SHOWN])
-    latest_screening = patient.screenings.order_by("-answered_at", "-id").first()
-    # A plan is checked against the screening of its day; if the patient has been screened
-    # since, the practitioner must see at once whether the plan is still safe.
-    conflicts: list[str] = []
-    if latest_screening and latest_screening.pk != plan.screening_id:
-        rules = planning.rules_from_settings(PlanSettings.load())
-        facts = planning.screening_facts(latest_screening, today=timezone.localdate(), rules=rules)
-        conflicts = planning.conflicts(items=chosen, facts=facts)
-    audit_record(user=request.user, action="view", obj=plan, patient_id=patient.pk, summary="plan")
-    colours = concern_colours(names)
+    page = selectors.plan_page(plan)
+    audit_read(request, plan, summary="plan")
+    colours = concern_colours(page.concern_names)
     return render(
         request,
         "treatments/plan_detail.html",
         {
             "patient": patient,
             "plan": plan,
-            "rows": [(item, c, colours.get(c.concern, "#555555")) for item, c in zip(items, chosen)],
-            "concern_names": names,
-            "chart": face_chart(items=chosen, concern_names=names),
-            "history": history,
-            "is_current": bool(history) and history[0].pk == plan.pk,
-            "rescreened": latest_screening is not None and latest_screening.pk != plan.screening_id,
-            "conflicts": conflicts,
+            "rows": [(item, c, colours.get(c.concern, "#555555")) for item, c in zip(page.items, page.chosen)],
+            "concern_names": page.concern_names,
+            "chart": face_chart(items=page.chosen, concern_names=page.concern_names),
+            "history": page.history,
+            "is_current": page.is_current,
+            "rescreened": page.rescreened,
+            "conflicts": page.conflicts,
             "template_form": TemplateForm(),
         },
     )
@@ -89,21 +72,19 @@ def _render_plan(request, patient: Patient, plan: Plan):
 @require_http_methods(["GET", "POST"])
 def plan_new(request, patient_pk: int):
     """Review the suggested plan (or a template), adjust it, and save it as the current plan."""
-    patient = get_object_or_404(Patient, pk=patient_pk)
+    patient = fetch(request, Patient, pk=patient_pk)
     ctx = plan_context(patient)
     templates = PlanTemplate.objects.all()
     start_form = StartFromForm(request.GET or None, templates=templates)
     template = start_form.cleaned_data["template"] if start_form.is_valid() else None
     if template is not None:
-        template = PlanTemplate.objects.prefetch_related(
-            Prefetch("items", queryset=PlanTemplateItem.objects.select_related(*_TARGETS))
-        ).get(pk=template.pk)
+        template = selectors.template_with_items(template)
         proposal = ctx.from_template(template)
     else:
         proposal = ctx.suggest()
 
     if proposal.blocked:
-        audit_record(user=request.user, action="view", obj=patient, patient_id=patient.pk, summary="plan blocked")
+        audit_read(request, patient, summary="plan blocked")
         return render(request, "treatments/plan_blocked.html", {"patient": patient, "proposal": proposal, "ctx": ctx})
 
     form = PlanForm(request.POST or None, options=ctx.options, proposal=proposal)
@@ -112,23 +93,21 @@ def plan_new(request, patient_pk: int):
             plan_save(
                 by=request.user,
                 patient=patient,
-                items=form.chosen(
-                    concern_for=lambda option: planning.concern_served(
-                        option, severities=ctx.severities, concern_names=ctx.concern_names
-                    )
-                ),
+                items=form.chosen(concern_for=ctx.concern_served),
                 retention=form.cleaned_data["retention"],
                 acknowledged=form.cleaned_data.get("acknowledge", False),
+                near_eye=form.cleaned_data.get("near_eye", False),
+                fewer_needles=form.cleaned_data["fewer_needles"],
                 notes=form.cleaned_data["notes"],
                 started_from=template,
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_domain_errors(exc, form)
         else:
             messages.success(request, "The plan is saved as the patient's current plan.")
             return redirect("treatments:patient_plan", patient_pk=patient.pk)
     if request.method == "GET":
-        audit_record(user=request.user, action="view", obj=patient, patient_id=patient.pk, summary="plan suggestion")
+        audit_read(request, patient, summary="plan suggestion")
     return render(
         request,
         "treatments/plan_form.html",
@@ -149,7 +128,7 @@ def plan_new(request, patient_pk: int):
 @require("treatments.view_plan", "treatments.add_plantemplate")
 @require_POST
 def template_new(request, pk: int):
-    plan = get_object_or_404(Plan, pk=pk)
+    plan = fetch(request, Plan, pk=pk)
     form = TemplateForm(request.POST)
     if form.is_valid():
         try:
@@ -165,11 +144,7 @@ def template_new(request, pk: int):
 
 @require("treatments.view_plantemplate")
 def template_list(request):
-    templates = PlanTemplate.objects.select_related("created_by").prefetch_related(
-        Prefetch("items", queryset=PlanTemplateItem.objects.select_related(*_TARGETS))
-    )
-    return render(request, "treatments/template_list.html", {"templates": templates})
-
+    return render(request, "treatments/template_list.html", {"templates": selectors.templates_with_items()})
 
 
 # --- Session records -------------------------------------------------------------------------------
@@ -218,7 +193,7 @@ def _render_check(request, start, screening_form=None, status=200):
 @require_http_methods(["GET", "POST"])
 def session_new(request, visit_pk: int):
     """Record the session of a visit: first the screening check, then the prefilled record."""
-    visit = get_object_or_404(Visit.objects.select_related(*_VISIT_RELATED), pk=visit_pk)
+    visit = fetch(request, Visit.objects.select_related(*_VISIT_RELATED), pk=visit_pk)
     start = session_start(visit)
     if start.refused:
         record = SessionRecord.objects.filter(visit=visit).first()
@@ -228,11 +203,12 @@ def session_new(request, visit_pk: int):
     if start.blocked or not _confirmed(request, start):
         if request.method == "POST":
             messages.error(request, "The screening changed before the record was saved: check it again.")
-        audit_record(user=request.user, action="view", obj=visit.patient, patient_id=visit.patient_id, summary="screening check at visit")
+        audit_read(request, visit.patient, summary="screening check at visit")
         return _render_check(request, start, status=409 if request.method == "POST" else 200)
 
     form = SessionForm(
-        request.POST or None, options=start.ctx.options, proposal=start.proposal, concerns=start.concerns, limits=start.limits
+        request.POST or None, options=start.ctx.options, proposal=start.proposal, concerns=start.concerns, limits=start.limits,
+        risks=start.risks,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -244,6 +220,7 @@ def session_new(request, visit_pk: int):
                 retention=form.cleaned_data["retention"],
                 ratings=form.ratings(),
                 reactions=form.reactions(),
+                acknowledged=form.acknowledged(),
                 notes=form.cleaned_data["notes"],
             )
         except ValidationError as exc:
@@ -253,7 +230,7 @@ def session_new(request, visit_pk: int):
             messages.success(request, f"The session is recorded and the visit completed.{progress}")
             return redirect("treatments:session_detail", pk=record.pk)
     if request.method == "GET":
-        audit_record(user=request.user, action="view", obj=visit.patient, patient_id=visit.patient_id, summary="session record form")
+        audit_read(request, visit.patient, summary="session record form")
     return render(
         request,
         "treatments/session_form.html",
@@ -274,14 +251,14 @@ def session_new(request, visit_pk: int):
 def session_screening(request, visit_pk: int):
     """The screening check: confirm nothing changed, or record a new screening (which may stop
     the session: session_new then shows why)."""
-    visit = get_object_or_404(Visit.objects.select_related(*_VISIT_RELATED), pk=visit_pk)
+    visit = fetch(request, Visit.objects.select_related(*_VISIT_RELATED), pk=visit_pk)
     url = reverse("treatments:session_new", args=[visit.pk])
     if "confirm" in request.POST:
-        latest = latest_screening(visit.patient)
+        latest = Screening.objects.latest_for(visit.patient)
         if latest is None or request.POST.get("screening") != str(latest.pk):
             messages.error(request, "A newer screening has been recorded meanwhile: check it again.")
             return redirect(url)
-        audit_record(user=request.user, action="view", obj=latest, patient_id=visit.patient_id, summary="confirmed unchanged at the visit")
+        audit_read(request, latest, summary="confirmed unchanged at the visit")
         return redirect(f"{url}?screening={latest.pk}")
     form = ScreeningForm(request.POST, prefix="s")
     if form.is_valid():
@@ -298,7 +275,7 @@ def session_screening(request, visit_pk: int):
 def _render_record(request, record: SessionRecord, photo_form=None, status=200):
     chosen = session_items(record, concerns=plan_concerns(record.plan))
     may_photos = request.user.has_perm("treatments.view_sessionphoto") and may_show_photos(record.patient)
-    audit_record(user=request.user, action="view", obj=record, patient_id=record.patient_id, summary="session record")
+    audit_read(request, record, summary="session record")
     return render(
         request,
         "treatments/session_detail.html",
@@ -323,14 +300,14 @@ _RECORD_RELATED = ("visit", "patient", "series", "plan", "screening", "recorded_
 
 @require("treatments.view_sessionrecord")
 def session_detail(request, pk: int):
-    record = get_object_or_404(SessionRecord.objects.select_related(*_RECORD_RELATED), pk=pk)
+    record = fetch(request, SessionRecord.objects.select_related(*_RECORD_RELATED), pk=pk)
     return _render_record(request, record)
 
 
 @require("treatments.view_sessionrecord", "treatments.add_sessionphoto")
 @require_POST
 def photo_new(request, pk: int):
-    record = get_object_or_404(SessionRecord.objects.select_related(*_RECORD_RELATED), pk=pk)
+    record = fetch(request, SessionRecord.objects.select_related(*_RECORD_RELATED), pk=pk)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -346,10 +323,10 @@ def photo_new(request, pk: int):
 @require("treatments.view_sessionphoto")
 def photo_file(request, pk: int):
     """Streams a photo to permitted staff; the files have no URL of their own."""
-    photo = get_object_or_404(SessionPhoto.objects.select_related("patient"), pk=pk)
+    photo = fetch(request, SessionPhoto.objects.select_related("patient"), pk=pk)
     if not may_show_photos(photo.patient):
         raise Http404("The patient's photo consent is not in force.")
-    audit_record(user=request.user, action="view", obj=photo, patient_id=photo.patient_id, summary=f"{photo.view} photo")
+    audit_read(request, photo, summary=f"{photo.view} photo")
     response = FileResponse(photo_open(photo), content_type=photo.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
@@ -360,9 +337,8 @@ def photo_file(request, pk: int):
 @require("treatments.view_sessionphoto")
 def photo_compare(request, patient_pk: int):
     """The first and the latest photo of each view, side by side."""
-    patient = get_object_or_404(Patient, pk=patient_pk)
+    patient = fetch(request, Patient, pk=patient_pk, summary="photo comparison")
     consent = may_show_photos(patient)
-    audit_record(user=request.user, action="view", obj=patient, patient_id=patient.pk, summary="photo comparison")
     return render(
         request,
         "treatments/photo_compare.html",
@@ -370,42 +346,21 @@ def photo_compare(request, patient_pk: int):
     )
 
 
-SESSIONS_SHOWN = 50
-
-
 @require("treatments.view_sessionrecord")
 def patient_sessions(request, patient_pk: int):
     """A patient's session records, series (with their outcomes) and visits waiting for a record."""
-    patient = get_object_or_404(Patient, pk=patient_pk)
-    records = list(
-        SessionRecord.objects.filter(patient=patient)
-        .select_related("visit", "series", "recorded_by")
-        .annotate(reaction_count=Count("reactions"))
-        .order_by("-visit__starts_at", "-id")[:SESSIONS_SHOWN]
-    )
-    series = list(
-        Series.objects.filter(patient=patient).select_related("practitioner").annotate(
-            done=Count("visits", filter=Q(visits__status=Visit.Status.COMPLETED))
-        )
-    )
-    waiting = list(
-        Visit.objects.filter(patient=patient, status__in=RECORDABLE, starts_at__lte=timezone.now())
-        .exclude(Exists(SessionRecord.objects.filter(visit=OuterRef("pk"))))
-        .select_related("practitioner", "series")
-        .order_by("-starts_at")[:10]
-    )
-    audit_record(user=request.user, action="view", obj=patient, patient_id=patient.pk, summary="session records")
+    patient = fetch(request, Patient, pk=patient_pk, summary="session records")
+    page = selectors.patient_sessions(patient)
     return render(
         request,
         "treatments/patient_sessions.html",
-        {"patient": patient, "records": records, "series_list": series, "waiting": waiting},
+        {"patient": patient, "records": page.records, "series_list": page.series, "waiting": page.waiting},
     )
 
 
 @require("treatments.view_sessionrecord")
 def series_outcomes(request, pk: int):
     """Ratings per concern across the series (chart and table) and the printable summary."""
-    series = get_object_or_404(Series.objects.select_related("patient", "practitioner", "appointment_type"), pk=pk)
+    series = fetch(request, Series.objects.select_related("patient", "practitioner", "appointment_type"), pk=pk, summary="series outcomes")
     outcome = series_outcome(series)
-    audit_record(user=request.user, action="view", obj=series, patient_id=series.patient_id, summary="series outcomes")
     return render(request, "treatments/series_outcomes.html", {"series": series, "patient": series.patient, "outcome": outcome})

@@ -3,23 +3,24 @@
 import datetime as dt
 
 from patients.models import Screening
-from treatments import planning
+from treatments.rules import Chosen, Facts, Rules, screening_facts
+from treatments.suggestion import Proposal, suggest_plan
 from treatments.catalogue import concern_names, load_options
 from treatments.models import Plan
 from treatments.services import plan_context, plan_save
 
-RULES = planning.Rules()  # the clinic defaults: 40–70 needles, 20–30 minutes, 14/30 wait days
+RULES = Rules()  # the clinic defaults: 40–70 needles, 20–30 minutes, 14/30 wait days
 TODAY = dt.date(2026, 11, 24)
 
 
-def facts(**answers) -> planning.Facts:
+def facts(**answers) -> Facts:
     """Screening facts for an unsaved screening with these answers, on TODAY."""
-    return planning.screening_facts(Screening(**answers), today=TODAY, rules=RULES)
+    return screening_facts(Screening(**answers), today=TODAY, rules=RULES)
 
 
-def suggest(severities: dict[str, int], **answers) -> planning.Proposal:
+def suggest(severities: dict[str, int], **answers) -> Proposal:
     """The suggestion for these concerns and screening answers, from the migrated catalogue."""
-    return planning.suggest_plan(
+    return suggest_plan(
         severities=severities, concern_names=concern_names(), facts=facts(**answers), rules=RULES, options=load_options()
     )
 
@@ -29,7 +30,8 @@ def saved_plan(patient, *, by, **overrides) -> Plan:
     proposal = plan_context(patient).suggest()
     assert not proposal.blocked, proposal.blocked
     return plan_save(
-        by=by, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True, **overrides
+        by=by, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True,
+        fewer_needles=bool(proposal.shortfall), **overrides
     )
 
 
@@ -66,3 +68,14 @@ def record_session(visit, *, by, ratings: dict[str, int] | None = None, items=No
         ratings=ratings_for(visit.patient) if ratings is None else ratings,
         **kwargs,
     )
+
+
+def plan_items(count: int) -> list[Chosen]:
+    """``count`` items that are safe for a patient with nothing to report and total 40–70 needles:
+    five line patterns at their most, a gua sha, and bilateral points without pregnancy cautions."""
+    options = load_options()
+    patterns = [Chosen(o, o.needles_max) for o in options if o.kind == "pattern"][:5]
+    adjuncts = [Chosen(o, 0) for o in options if o.kind == "adjunct" and not o.avoid_with_bleeding_risk][:1]
+    points = [Chosen(o, 2) for o in options if o.kind == "point" and o.bilateral and not o.avoid_in_pregnancy]
+    fixed = patterns + adjuncts
+    return points[: count - len(fixed)] + fixed

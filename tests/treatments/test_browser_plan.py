@@ -17,7 +17,7 @@ def test_acupuncturist_reviews_adjusts_and_saves_a_plan(live_server, page, login
 
     # Review: the suggestion explains itself and shows what pregnancy rules out.
     expect(page.get_by_role("heading", name=f"New plan · {patient.full_name}")).to_be_visible()
-    expect(page.locator("#exclusions")).to_contain_text("LI4 Hegu: avoided in pregnancy")
+    expect(page.locator("#exclusions")).to_contain_text("LI4 Hegu: never needled in pregnancy")
     expect(page.get_by_label("LI4 Hegu")).to_be_disabled()
     expect(page.locator("svg[role=img]").first).to_be_visible()
     total = int(page.locator("#needle-total").inner_text())

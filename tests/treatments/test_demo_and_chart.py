@@ -2,10 +2,11 @@ import pytest
 
 from patients import demo as patients_demo
 from staff import demo as staff_demo
-from tests.treatments.factories import suggest
-from treatments import demo, planning
+from treatments import demo
+from treatments.rules import Chosen
 from treatments.chart import SUPPORT_COLOUR, face_chart
 from treatments.models import Plan, PlanTemplate
+from tests.treatments.factories import suggest
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_chart_mirrors_bilateral_points_and_lines_and_lists_body_points():
 
 
 def test_chart_colours_items_without_a_concern_as_general_support():
-    items = [planning.Chosen(item.option, item.needles) for item in suggest({"fine-lines": 5}).items[:2]]
+    items = [Chosen(item.option, item.needles) for item in suggest({"fine-lines": 5}).items[:2]]
     chart = face_chart(items=items, concern_names={"fine-lines": "Fine lines"})
     assert {m.colour for m in chart.marks} == {SUPPORT_COLOUR}
     assert chart.legend == [(SUPPORT_COLOUR, "General support")]

@@ -8,7 +8,7 @@ from patients.intake import screening_record
 from staff.models import AuditEvent
 from tests.factories import ScreeningFactory, acupuncturist_user, intake_patient
 from tests.treatments.factories import saved_plan
-from treatments import planning
+from treatments.rules import Chosen, Option, Rules, limits_for, screening_facts
 from treatments.catalogue import load_options
 from treatments.models import Plan, PlanItem, PlanSettings, Point
 from treatments.services import plan_context, plan_save
@@ -21,7 +21,7 @@ def acu():
     return acupuncturist_user()
 
 
-def options() -> dict[str, planning.Option]:
+def options() -> dict[str, Option]:
     return {option.code: option for option in load_options()}
 
 
@@ -37,10 +37,10 @@ def pregnant_plan_row(patient, **overrides) -> Plan:
 def test_service_refuses_a_cautioned_point_for_a_pregnant_patient_and_saves_nothing(acu):
     patient = intake_patient(concerns={"fine-lines": 7}, pregnant_or_trying=True)
     proposal = plan_context(patient).suggest()
-    items = [*proposal.items[:-1], planning.Chosen(options()["LI4"], 2, "fine-lines", "added")]
+    items = [*proposal.items[:-1], Chosen(options()["LI4"], 2, "fine-lines", "added")]
     with pytest.raises(ValidationError) as exc:
         plan_save(by=acu, patient=patient, items=items, retention=proposal.retention)
-    assert "LI4 Hegu cannot be used: avoided in pregnancy" in " ".join(exc.value.messages)
+    assert "LI4 Hegu cannot be used: never needled in pregnancy" in " ".join(exc.value.messages)
     assert not Plan.objects.exists()
 
 
@@ -116,26 +116,52 @@ def test_database_refuses_totals_outside_the_stored_limits():
         super(Plan, row).save()  # the bare Model.save, as raw code would write the row
 
 
-@pytest.mark.parametrize(("total", "ok"), [(39, False), (40, True), (70, True), (71, False)])
-def test_needle_total_bounds_are_held_by_the_service(acu, total, ok):
+@pytest.mark.parametrize(
+    ("total", "ok", "message"),
+    [(39, False, "The plan has 39 needles, fewer than the usual 40"), (40, True, ""), (70, True, ""),
+     (71, False, "The plan has 71 needles; at most 70 are allowed")],
+)
+def test_needle_total_bounds_are_held_by_the_service(acu, total, ok, message):
     patient = intake_patient(concerns={"fine-lines": 9, "wrinkles": 9, "sagging": 9})
     opts = options()
     bilateral = [o for o in opts.values() if o.kind == "point" and o.needles_max == 2 and not o.avoid_in_pregnancy]
-    items = [planning.Chosen(o, 2) for o in bilateral[: total // 2]]
+    items = [Chosen(o, 2) for o in bilateral[: total // 2]]
     remaining = total - 2 * len(items)
     for code in ("forehead-lines", "neck-lines"):  # past the points, line patterns add needles
         if remaining >= 2:
             needles = min(10, remaining)
-            items.append(planning.Chosen(opts[code], needles))
+            items.append(Chosen(opts[code], needles))
             remaining -= needles
     if remaining:
-        items.append(planning.Chosen(opts["GV24"], 1))
+        items.append(Chosen(opts["GV24"], 1))
     assert sum(i.needles for i in items) == total
     if ok:
         assert plan_save(by=acu, patient=patient, items=items, retention=25).total_needles == total
     else:
-        with pytest.raises(ValidationError, match=f"The plan has {total} needles; it must have 40–70"):
+        with pytest.raises(ValidationError, match=message):
             plan_save(by=acu, patient=patient, items=items, retention=25)
+
+
+def test_below_the_minimum_is_the_practitioners_choice_and_the_maximum_is_not(acu):
+    patient = intake_patient(concerns={"fine-lines": 9})
+    points = [o for o in options().values() if o.kind == "point" and o.needles_max == 2 and not o.avoid_in_pregnancy]
+    plan = plan_save(by=acu, patient=patient, items=[Chosen(o, 2) for o in points[:16]], retention=25, fewer_needles=True)
+    assert (plan.total_needles, plan.fewer_needles, plan.needles_min) == (32, True, 40)
+    lines = [Chosen(o, o.needles_max) for o in options().values() if o.kind == "pattern"]
+    with pytest.raises(ValidationError, match="at most 70"):
+        plan_save(by=acu, patient=patient, items=[Chosen(o, 2) for o in points] + lines, retention=25, fewer_needles=True)
+
+
+def test_the_database_holds_the_maximum_and_the_minimum_unless_the_practitioner_chose_fewer():
+    patient = intake_patient(concerns={"fine-lines": 7})
+    data = dict(
+        patient=patient, screening=patient.screenings.get(), created_by=acupuncturist_user(), retention_minutes=25,
+        needles_min=40, needles_max=70, retention_min=20, retention_max=30,
+    )
+    for total, fewer in ((30, False), (71, True), (0, True)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            super(Plan, Plan(total_needles=total, fewer_needles=fewer, **data)).save()
+    super(Plan, Plan(total_needles=30, fewer_needles=True, **data)).save()
 
 
 @pytest.mark.parametrize(("retention", "ok"), [(19, False), (20, True), (30, True), (31, False)])
@@ -168,9 +194,10 @@ def test_plan_settings_constraints_refuse_an_impossible_range():
 def test_bleeding_risk_needs_acknowledgement(acu):
     patient = intake_patient(concerns={"dullness": 7}, bleeding_risk=True)
     proposal = plan_context(patient).suggest()
+    kept = dict(items=proposal.items, retention=proposal.retention, fewer_needles=True)
     with pytest.raises(ValidationError, match="Acknowledge the risks"):
-        plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention)
-    plan = plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True)
+        plan_save(by=acu, patient=patient, **kept)
+    plan = plan_save(by=acu, patient=patient, acknowledged=True, **kept)
     assert "Bleeding" in plan.acknowledged[0]
 
 
@@ -244,7 +271,7 @@ def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
     from hypothesis import strategies as st
 
     from patients.models import FaceArea
-    from treatments.planning import exclusion_reason, screening_facts
+    from treatments.rules import exclusion_reason, screening_facts
 
     acu = acupuncturist_user()
     today = timezone.localdate()
@@ -271,12 +298,16 @@ def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
         proposal = plan_context(patient).suggest()
         if proposal.blocked:
             return
-        plan = plan_save(by=acu, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True)
-        rules = planning.rules_from_settings(PlanSettings.load())
+        plan = plan_save(
+            by=acu, patient=patient, items=proposal.items, retention=proposal.retention, acknowledged=True,
+            fewer_needles=bool(proposal.shortfall),
+        )
+        rules = PlanSettings.rules()
         facts = screening_facts(plan.screening, today=today, rules=rules)
         for item in plan.items.select_related("point", "pattern", "adjunct"):
-            assert exclusion_reason(planning.option_for_item(item), facts) is None
-        assert plan.needles_min <= plan.total_needles <= plan.needles_max
+            assert exclusion_reason(item.target.as_option(), facts) is None
+        assert plan.total_needles <= plan.needles_max
+        assert plan.fewer_needles == (plan.total_needles < plan.needles_min)
 
     check()
 
@@ -284,8 +315,8 @@ def test_every_suggestion_saves_through_the_model_layer_for_random_screenings():
 @pytest.mark.parametrize(
     ("answers", "target", "message"),
     [
-        ({"botox_areas": ["forehead"]}, ("point", "GB14"), "Botox/filler within the wait period (forehead)"),
-        ({"laser_peel_areas": ["nasolabial"]}, ("pattern", "nasolabial-folds"), "laser, peel or surgery"),
+        ({"botox_areas": ["forehead"]}, ("point", "GB14"), "Botox within the wait period (forehead)"),
+        ({"laser_peel_areas": ["nasolabial"]}, ("pattern", "nasolabial-folds"), "laser/peel within the wait period"),
         ({"keloid_scarring": True}, ("pattern", "forehead-lines"), "keloid"),
         ({"bleeding_risk": True}, ("adjunct", "cupping"), "suction bruises"),
     ],
@@ -303,8 +334,8 @@ def test_orm_save_refuses_each_screening_exclusion(answers, target, message):
             answers[f"{procedure}_on"] = today
     patient = intake_patient(concerns={"fine-lines": 7}, **answers)
     screening = patient.screenings.get()
-    facts = planning.screening_facts(screening, today=today, rules=planning.Rules())
-    limits = planning.limits_for(facts, planning.Rules())
+    facts = screening_facts(screening, today=today, rules=Rules())
+    limits = limits_for(facts, Rules())
     plan = Plan.objects.create(
         patient=patient, screening=screening, created_by=acupuncturist_user(), retention_minutes=25, total_needles=40,
         needles_min=limits.needles_min, needles_max=limits.needles_max, retention_min=20, retention_max=30,

@@ -11,7 +11,7 @@ from tests.scheduling.factories import at
 from tests.treatments.factories import book_treatment_series, record_session, saved_plan
 from treatments.catalogue import load_options
 from treatments.models import Point, SessionItem, SessionRecord
-from treatments.planning import Chosen
+from treatments.rules import Chosen
 from treatments.sessions import session_start
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def pregnant_visit(acupuncturist, clinic, traveller):
 
 def test_a_pregnant_patients_record_cannot_contain_a_cautioned_point(pregnant_visit, acupuncturist):
     start = session_start(pregnant_visit)
-    with pytest.raises(ValidationError, match="LI4 Hegu cannot be used: avoided in pregnancy"):
+    with pytest.raises(ValidationError, match="LI4 Hegu cannot be used: never needled in pregnancy"):
         record_session(pregnant_visit, by=acupuncturist, items=[*start.prefill, Chosen(options()["LI4"], 2)])
     assert not SessionRecord.objects.exists()
     assert Visit.objects.get(pk=pregnant_visit.pk).status == Visit.Status.BOOKED

@@ -144,7 +144,7 @@ def test_a_new_screening_that_still_allows_treatment_continues_to_the_record(acu
     response = acupuncturist_client.post(reverse("treatments:session_screening", args=[visit.pk]), {"s-pregnant_or_trying": "on"})
     page = acupuncturist_client.get(response.url).content.decode()
     assert "Save the session and complete the visit" in page
-    assert "LI4 Hegu: avoided in pregnancy" in page  # left out of the plan's prefill, with why
+    assert "LI4 Hegu: never needled in pregnancy" in page  # left out of the plan's prefill, with why
 
 
 def test_notes_are_shown_escaped(acupuncturist_client, visit, acupuncturist):
@@ -225,7 +225,7 @@ def test_record_form_makes_a_fixed_number_of_queries(
     url = reverse("treatments:session_new", args=[visits[sessions_before].pk])
     # session, user, permissions (2), visit; screening, settings, severities, concerns, catalogue (4);
     # plan, last record, its ratings, has-record; plan concerns, prefill items; audit, roles (nav)
-    _queries(acupuncturist_client, url, django_assert_num_queries, 21, screening=patient.screenings.get().pk)
+    _queries(acupuncturist_client, url, django_assert_num_queries, 22, screening=patient.screenings.get().pk)
 
 
 @pytest.mark.parametrize("sessions", [1, 4])
@@ -274,4 +274,4 @@ def test_screening_check_page_makes_a_fixed_number_of_queries(
     # session, user, permissions (2), visit; the record page's reads (screening, settings,
     # severities, concerns, catalogue (4), plan, last record, its ratings, has-record, plan
     # concerns, prefill items); audit, roles (nav)
-    _queries(acupuncturist_client, reverse("treatments:session_new", args=[visit.pk]), django_assert_num_queries, 21)
+    _queries(acupuncturist_client, reverse("treatments:session_new", args=[visit.pk]), django_assert_num_queries, 22)

@@ -82,7 +82,7 @@ def test_plan_page_warns_when_a_new_screening_conflicts(acupuncturist_client, pa
 
     screening_record(by=acupuncturist, patient=plan.patient, answers={"pregnant_or_trying": True})
     page = acupuncturist_client.get(reverse("treatments:patient_plan", args=[plan.patient.pk])).content.decode()
-    assert "no longer fits" in page and "avoided in pregnancy" in page
+    assert "no longer fits" in page and "in pregnancy" in page
 
 
 def test_review_adjust_and_save_keeps_history(acupuncturist_client, patient, plan):
@@ -104,7 +104,7 @@ def test_an_unsafe_adjustment_is_refused_with_the_reason(acupuncturist_client, p
     response = acupuncturist_client.post(url, {"retention": 45, "point_GB14": "on"})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Retention must be 20–30 minutes" in page and "it must have 40–70" in page
+    assert "Retention must be 20–30 minutes" in page and "fewer than the usual 40" in page
     assert not Plan.objects.filter(patient=patient).exists()
 
 
@@ -137,7 +137,7 @@ def test_a_template_leaves_out_what_the_screening_excludes(acupuncturist_client,
     assert template.items.filter(point__code="LI4").exists()
     response = acupuncturist_client.get(reverse("treatments:plan_new", args=[pregnant.pk]), {"template": template.pk})
     page = response.content.decode()
-    assert "From the template, left out — LI4 Hegu: avoided in pregnancy" in page
+    assert "From the template, left out — LI4 Hegu: never needled in pregnancy" in page
     assert not response.context["form"]["point_LI4"].value()
 
 
@@ -210,3 +210,18 @@ def test_visit_page_offers_the_session_record_to_acupuncturists_only(client, ser
     assert record_url in client.get(reverse("scheduling:visit", args=[visit.pk])).content.decode()
     client.force_login(front_desk)
     assert record_url not in client.get(reverse("scheduling:visit", args=[visit.pk])).content.decode()
+
+
+def test_a_plan_short_of_the_minimum_says_why_and_saves_only_when_the_practitioner_chooses(acupuncturist_client):
+    patient = intake_patient(concerns={"puffiness": 8}, bleeding_risk=True)
+    url = reverse("treatments:plan_new", args=[patient.pk])
+    response = acupuncturist_client.get(url)
+    page = response.content.decode()
+    assert 'id="shortfall"' in page and "the screening rules out points near the eye (bleeding risk)" in page
+    form = response.context["form"]
+    data = {name: field.initial for name, field in form.fields.items() if field.initial not in (None, False)}
+    data["acknowledge"] = "on"
+    refused = acupuncturist_client.post(url, data)
+    assert refused.status_code == 400 and "fewer than the usual 40" in refused.content.decode()
+    assert acupuncturist_client.post(url, {**data, "fewer_needles": "on"}).status_code == 302
+    assert Plan.objects.get(patient=patient).fewer_needles

@@ -7,22 +7,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patients.models import FaceArea
-from tests.treatments.factories import RULES, TODAY, codes, facts, suggest
-from treatments import planning
+from treatments.rules import Rules, exclusion_reason, limits_for, plan_problems, screening_facts
+from treatments.suggestion import suggest_plan
 from treatments.catalogue import concern_names, load_options
+from tests.treatments.factories import RULES, TODAY, codes, facts, suggest
 
 pytestmark = pytest.mark.django_db
 
 PREGNANCY_CAUTIONED = {"LI4", "SP6", "SP10", "BL60", "BL67", "GB21", "CV4", "CV6"}
-ALL_CONCERNS = {
-    "fine-lines": 8,
-    "wrinkles": 8,
-    "puffiness": 8,
-    "dark-circles": 8,
-    "discoloration": 8,
-    "dullness": 8,
-    "sagging": 8,
-}
+ALL_CONCERNS = {"fine-lines": 8, "wrinkles": 8, "puffiness": 8, "dark-circles": 8, "discoloration": 8, "dullness": 8, "sagging": 8}
 
 
 def test_same_inputs_give_the_same_plan():
@@ -67,12 +60,10 @@ def test_more_severe_concerns_get_more_needles_and_time():
 
 
 def test_ranges_follow_the_clinic_settings():
-    rules = planning.Rules(needles_min=30, needles_max=36, reduced_needles_max=32, retention_min=15, retention_max=18)
-    proposal = planning.suggest_plan(
-        severities=ALL_CONCERNS,
-        concern_names=concern_names(),
-        facts=facts(),
-        rules=rules,
+    rules = Rules(needles_min=30, needles_max=36, reduced_needles_max=32, retention_min=15, retention_max=18)
+    proposal = suggest_plan(
+        severities=ALL_CONCERNS, concern_names=concern_names(),
+        facts=facts(), rules=rules,
         options=load_options(),
     )
     assert 30 <= proposal.total_needles <= 36
@@ -132,10 +123,12 @@ def test_keloid_tendency_excludes_local_needling():
     assert any("keloid" in c.lower() for c in proposal.cautions)
 
 
-def test_fainting_history_means_fewer_needles_shortest_retention_and_pc6():
+def test_fainting_history_means_shortest_retention_and_pc6_as_a_caution_and_a_normal_plan():
     proposal = suggest(ALL_CONCERNS, fainting_history=True)
-    assert "PC6" in codes(proposal.items)
-    assert proposal.total_needles <= RULES.reduced_needles_max
+    assert "PC6" not in codes(proposal.items)  # it serves none of the patient's concerns
+    assert any("PC6" in c for c in proposal.cautions)
+    # The lighter cap is for the first session (treatments.sessions), not the plan of the series.
+    assert proposal.total_needles > RULES.reduced_needles_max
     assert proposal.retention == RULES.retention_min
     assert any("lying down" in c for c in proposal.cautions)
 
@@ -145,29 +138,12 @@ def test_implanted_device_warns_against_electro_acupuncture():
 
 
 def test_no_screening_or_nothing_to_treat_is_a_clear_block():
-    no_screening = planning.suggest_plan(
-        severities={"dullness": 5},
-        concern_names=concern_names(),
-        facts=planning.screening_facts(None, today=TODAY, rules=RULES),
-        rules=RULES,
-        options=load_options(),
+    no_screening = suggest_plan(
+        severities={"dullness": 5}, concern_names=concern_names(),
+        facts=screening_facts(None, today=TODAY, rules=RULES), rules=RULES, options=load_options(),
     )
     assert "No screening" in no_screening.blocked[0]
     assert "nothing to treat" in suggest({"dullness": 0}).blocked[0]
-
-
-def test_plan_problems_names_each_broken_rule():
-    options = {o.code: o for o in load_options()}
-    items = [planning.Chosen(options["LI4"], 2), planning.Chosen(options["forehead-lines"], 12)]
-    problems = planning.plan_problems(
-        items=items, retention=45, facts=facts(pregnant_or_trying=True, bleeding_risk=True), rules=RULES, acknowledged=False
-    )
-    text = " ".join(problems)
-    assert "LI4 Hegu cannot be used: avoided in pregnancy" in text
-    assert "2–10 needles, not 12" in text
-    assert "it must have 40–46" in text
-    assert "Retention must be 20–30 minutes, not 45" in text
-    assert "Acknowledge the risks" in text
 
 
 # --- Properties over random concerns and screenings ----------------------------------------------
@@ -208,27 +184,28 @@ def test_every_generated_plan_is_within_the_ranges_and_never_excluded():
     @given(severities=severities, answers=screenings)
     def check(severities, answers):
         plan_facts = facts(**answers)
-        proposal = planning.suggest_plan(
-            severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options
-        )
+        proposal = suggest_plan(severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options)
         if proposal.blocked:
             assert not proposal.items
             assert all(reason.strip() for reason in proposal.blocked)
             return
-        limits = planning.limits_for(plan_facts, RULES)
-        assert 40 <= limits.needles_min <= proposal.total_needles <= limits.needles_max <= 70
+        limits = limits_for(plan_facts, RULES)
+        if not proposal.items:  # the screening leaves no face item: said, and left to the practitioner
+            assert proposal.shortfall.startswith("0 needles: the screening rules out ")
+            return
+        assert 1 <= proposal.total_needles <= limits.needles_max <= 70
+        assert bool(proposal.shortfall) == (proposal.total_needles < limits.needles_min)
+        assert all(item.concern in severities and severities[item.concern] > 0 for item in proposal.items)
         assert 20 <= proposal.retention <= 30
         for item in proposal.items:
-            assert planning.exclusion_reason(item.option, plan_facts) is None, item.option.code
+            assert exclusion_reason(item.option, plan_facts) is None, item.option.code
         if answers["pregnant_or_trying"]:
             assert not codes(proposal.items) & PREGNANCY_CAUTIONED
         # The checker used on save agrees with the suggestion.
-        assert (
-            planning.plan_problems(
-                items=proposal.items, retention=proposal.retention, facts=plan_facts, rules=RULES, acknowledged=True
-            )
-            == []
-        )
+        assert plan_problems(
+            items=proposal.items, retention=proposal.retention, facts=plan_facts, rules=RULES, acknowledged=True,
+            fewer_needles=bool(proposal.shortfall),
+        ) == []
 
     check()
 
@@ -240,17 +217,15 @@ def test_a_plan_is_blocked_only_for_a_reason_the_screening_gives():
     @given(severities=severities, answers=screenings)
     def check(severities, answers):
         plan_facts = facts(**answers)
-        proposal = planning.suggest_plan(
-            severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options
-        )
+        proposal = suggest_plan(severities=severities, concern_names=names, facts=plan_facts, rules=RULES, options=options)
         nothing_to_treat = not any(severities.values())
         facial_block = answers["active_skin_infection"] or answers["facial_wound_or_rash"]
         if nothing_to_treat or facial_block:
             assert proposal.blocked
         elif proposal.blocked:
-            # Otherwise only recently treated areas can leave too few safe points, and it says so.
-            assert plan_facts.filler_areas | plan_facts.procedure_areas
-            assert proposal.blocked[0].startswith("Only ")
+            # Otherwise only exclusions can leave nothing that serves the concerns, and it says so.
+            assert proposal.exclusions
+            assert proposal.blocked[0].startswith("Nothing this screening allows")
 
     check()
 
