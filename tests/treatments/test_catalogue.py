@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from patients.models import FaceArea, Screening
-from treatments import planning
+from treatments import rules
 from treatments.catalogue import load_options
 from treatments.models import Point
 
@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 def excluded_by(**answers) -> set[str]:
     """The codes a screening with these answers (today) rules out."""
-    facts = planning.screening_facts(Screening(**answers), today=timezone.localdate(), rules=planning.Rules())
-    return {option.code for option in load_options() if planning.exclusion_reason(option, facts)}
+    facts = rules.screening_facts(Screening(**answers), today=timezone.localdate(), rules=rules.Rules())
+    return {option.code for option in load_options() if rules.exclusion_reason(option, facts)}
 
 
 def test_filler_in_the_nasolabial_folds_excludes_the_fold_pattern_li20_and_st3_only():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from treatments import planning
+from treatments import rules
 from treatments.catalogue import load_options
 from treatments.chart import OUTLINE, face_chart
 
@@ -15,7 +15,7 @@ MARK_RADIUS = 3.6  # as drawn by templates/treatments/_face_chart.html
 def marks():
     """Chart position of every face point (both sides of bilateral ones), by code."""
     points = [o for o in load_options() if o.kind == "point" and o.position]
-    chart = face_chart(items=[planning.Chosen(o, o.needles_max) for o in points], concern_names={})
+    chart = face_chart(items=[rules.Chosen(o, o.needles_max) for o in points], concern_names={})
     found: dict[str, list] = {}
     for mark in chart.marks:
         found.setdefault(mark.label, []).append((mark.x, mark.y))
@@ -40,7 +40,7 @@ def test_every_face_point_is_on_the_skin_and_never_in_an_eye_the_nose_or_the_mou
 
 def test_line_patterns_are_on_the_skin():
     patterns = [o for o in load_options() if o.kind == "pattern"]
-    chart = face_chart(items=[planning.Chosen(o, o.needles_min) for o in patterns], concern_names={})
+    chart = face_chart(items=[rules.Chosen(o, o.needles_min) for o in patterns], concern_names={})
     for line in chart.lines:
         assert OUTLINE.on_skin(line.x1, line.y1) and OUTLINE.on_skin(line.x2, line.y2), line.title
 
