@@ -155,18 +155,34 @@ def _nearest_slot(
     ``preferred_time`` (among equally close times the earlier one)."""
     preferred_minutes = preferred_time.hour * 60 + preferred_time.minute
 
-    def closeness(slot):
-        local = to_local(slot.starts_at, availability.tz)
-        return abs(local.hour * 60 + local.minute - preferred_minutes), slot.starts_at
+    def closeness(start):
+        local = to_local(start, availability.tz)
+        return abs(local.hour * 60 + local.minute - preferred_minutes), start
 
     for day in days:
         if (earliest_day and day < earliest_day) or not availability.first_day <= day <= availability.last_day:
             continue
-        slots = [s for s in availability.free_slots(day, duration) if s.starts_at > now]
-        if slots:
-            best = min(slots, key=closeness)
-            return best.starts_at, best.room_id
+        starts = [s for s in availability.free_starts(day, duration) if s > now]
+        if starts:
+            # Only the chosen start needs its room.
+            best = min(starts, key=closeness)
+            return best, availability.free_room(starts_at=best, ends_at=best + duration)
     return None
+
+
+def _cadence_times(proposal: SeriesProposal, *, tz: ZoneInfo) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Each session's cadence date at the preferred time: where the proposal first asks for a
+    room, so the rooms of all of them are read in one query."""
+    times = []
+    for index in range(proposal.sessions_planned):
+        kind = proposal.first_appointment_type if index == 0 and proposal.first_appointment_type else proposal.appointment_type
+        day = proposal.first_day + dt.timedelta(days=proposal.cadence_days * index)
+        try:
+            start = local_datetime(day, proposal.preferred_time, tz=tz, fold=proposal.fold or 0)
+        except NonexistentLocalTime:
+            continue
+        times.append((start, start + kind.duration))
+    return times
 
 
 def series_propose(
@@ -215,6 +231,7 @@ def series_propose(
         patient_id=patient.pk,
         tz=tz,
     )
+    availability.prefetch_rooms(_cadence_times(proposal, tz=tz))
     previous_day: dt.date | None = None
     # The cadence counts from here; a session pushed past a closure moves it on (see below).
     anchor_day, anchor_index = first_day, 0
@@ -292,6 +309,7 @@ def series_book(*, proposal: SeriesProposal, by, now: dt.datetime | None = None)
                 patient_id=proposal.patient.pk,
                 tz=tz,
             )
+            availability.prefetch_rooms([(s.starts_at, s.ends_at) for s in proposal.sessions])
             for session in proposal.sessions:
                 if session.starts_at <= now:
                     raise BookingError(f"Session {session.sequence} is in the past.")
@@ -454,6 +472,7 @@ def visit_move_following(*, visit: Visit, starts_at: dt.datetime, by) -> list[Vi
                 practitioner=visit.practitioner, first_day=min(new_days), last_day=max(new_days),
                 patient_id=visit.patient_id, ignore_visit_ids=[v.pk for v, _ in moves], tz=tz,
             )
+            availability.prefetch_rooms([(start, start + (v.ends_at - v.starts_at)) for v, start in moves])
             for other, new_start in moves:
                 new_end = new_start + (other.ends_at - other.starts_at)
                 room = availability.free_room(starts_at=new_start, ends_at=new_end, prefer=other.room_id)

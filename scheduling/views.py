@@ -27,8 +27,8 @@ from scheduling.forms import (
     VisitForm,
 )
 from scheduling.models import AppointmentType, PatientRequest, Practitioner, Reminder, Room, Visit
+from scheduling.calendar import calendar_grid
 from scheduling.selectors import (
-    calendar_grid,
     maintenance_due,
     open_patient_requests,
     patient_timeline,

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from scheduling.booking import visit_book
 from scheduling.models import Closure
-from scheduling.selectors import calendar_grid
+from scheduling.calendar import calendar_grid
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at
 
@@ -54,7 +54,8 @@ def test_the_calendar_page_links_free_time_to_booking_and_visits_to_their_page(f
 
     html = response.content.decode()
     assert f'href="{reverse("scheduling:visit", args=[visit.pk])}"' in html
-    assert f"{reverse('scheduling:visit_new')}?start=2026-03-03T11%3A00%3A00%2B00%3A00&practitioner={lin.pk}" in html
+    # The link is HTML-escaped in the attribute ("&amp;"), as an href should be.
+    assert f"{reverse('scheduling:visit_new')}?start=2026-03-03T11%3A00%3A00%2B00%3A00&amp;practitioner={lin.pk}" in html
     assert 'aria-label="Book Tue 03 Mar 11:00"' in html
 
 
