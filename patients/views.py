@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -24,7 +25,7 @@ from patients.intake import (
     screening_record,
 )
 from patients.models import Concern, Patient, PatientConcern, Screening
-from patients.search import patient_search, probable_duplicates
+from patients.search import patient_matches, patient_search, picker_label, probable_duplicates
 from staff.access import require
 from staff.errors import add_domain_errors
 from staff.audit import audit_record
@@ -50,6 +51,15 @@ def patient_list(request):
     patients = patient_search(query) if query else Patient.objects.all()
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "patients/list.html", {"form": form, "query": query, "page": page})
+
+
+@require("patients.view_patient")
+def patient_search_results(request):
+    """The matches of a patient picker as you type (JSON: id and label, at most 20)."""
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    results = [{"id": p.pk, "label": picker_label(p)} for p in patient_matches(query)] if query else []
+    return JsonResponse({"results": results})
 
 
 @require("patients.add_patient", "patients.add_screening")

@@ -6,7 +6,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 
-from patients.models import Patient
+from patients.picker import PatientField
 from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_datetime
 from scheduling.models import AppointmentType, Practitioner, Room, Series
 
@@ -57,7 +57,7 @@ class LocalTimeMixin:
 
 
 class SeriesForm(forms.Form):
-    patient = forms.ModelChoiceField(Patient.objects.all())
+    patient = PatientField()
     practitioner = forms.ModelChoiceField(Practitioner.objects.filter(active=True))
     appointment_type = forms.ModelChoiceField(
         AppointmentType.objects.filter(active=True).exclude(kind=AppointmentType.Kind.MAINTENANCE),
@@ -111,7 +111,7 @@ class SessionChoice:
 
 
 class VisitForm(LocalTimeMixin, forms.Form):
-    patient = forms.ModelChoiceField(Patient.objects.all())
+    patient = PatientField()
     practitioner = forms.ModelChoiceField(Practitioner.objects.filter(active=True))
     appointment_type = forms.ModelChoiceField(AppointmentType.objects.filter(active=True), label="Type")
     day = forms.DateField(widget=DateInput, label="Date")
