@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bench.sizes import Size
+from bench.sizes import DESK_PASSWORD, DESK_USERNAME, Size
 from patients.models import Patient
 from scheduling.clock import clinic_zone, local_datetime
 from scheduling.models import AppointmentType, ClinicSettings, OpeningHours, Practitioner, Room, WorkingHours
@@ -66,7 +66,7 @@ def clinic() -> Clinic:
         practitioners=list(Practitioner.objects.order_by("pk")),
         rooms=list(Room.objects.order_by("pk")),
         treatment=AppointmentType.objects.get(kind=AppointmentType.Kind.TREATMENT),
-        front_desk=User.objects.get(username="bench-desk"),
+        front_desk=User.objects.get(username=DESK_USERNAME),
         spare_patient_ids=list(
             Patient.objects.order_by("-pk").values_list("pk", flat=True)[:SPARE_PATIENTS]
         ),
@@ -81,7 +81,7 @@ def _setup(size: Size) -> tuple[list[int], list[int], int, list[int]]:
         AppointmentType(name="Treatment", kind="treatment", duration_minutes=60),
         AppointmentType(name="Maintenance", kind="maintenance", duration_minutes=60),
     ])
-    desk = User.objects.create_user(username="bench-desk", password="bench-desk-2026", first_name="Bench")
+    desk = User.objects.create_user(username=DESK_USERNAME, password=DESK_PASSWORD, first_name="Bench")
     desk.groups.add(Group.objects.get(name=FRONT_DESK))
     User.objects.bulk_create(
         User(username=f"bench-acu-{i}", first_name="Acu", last_name=f"{i:02d}") for i in range(size.practitioners)

@@ -21,3 +21,6 @@ SIZES = {
         Size("group-500k", 50, 50_000, 500_000),
     )
 }
+
+# The front-desk login the benchmark and the load test use.
+DESK_USERNAME, DESK_PASSWORD = "bench-desk", "bench-desk-2026"

@@ -21,7 +21,7 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Count, Q, Subquery, Value
 
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
 from scheduling.models import ClinicSettings, Closure, OpeningHours, Practitioner, Room, TimeOff, Visit, WorkingHours
@@ -110,7 +110,16 @@ class Availability:
             "weekday", "starts", "ends"
         ):
             self.working.setdefault(weekday, []).append((starts, ends))
-        self.room_ids = list(Room.objects.filter(active=True).values_list("id", flat=True))
+        # The rooms in use, each row also counting the other practitioners (see _some_room_free).
+        others = (
+            Practitioner.objects.exclude(pk=practitioner.pk).order_by().values(one=Value(1))
+            .annotate(count=Count("pk")).values("count")
+        )
+        rooms = list(Room.objects.filter(active=True).annotate(others=Subquery(others)).values_list("id", "others"))
+        self.room_ids = [room_id for room_id, _ in rooms]
+        # Other practitioners hold at most one room each at a time (their visits never overlap,
+        # by constraint): with more rooms than them, some room is always free for this one.
+        self._rooms_always_free = bool(rooms) and (rooms[0][1] or 0) < len(rooms)
         # A day's margin on each side: the window is in local days, the query in UTC.
         self.window_start = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time.min, tzinfo=self.tz)
         self.window_end = dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time.min, tzinfo=self.tz)
@@ -132,8 +141,8 @@ class Availability:
         # Rooms' visits, by room, read only for the times asked (see prefetch_rooms).
         self.rooms = _Intervals()
         self._rooms_known: list[tuple[dt.datetime, dt.datetime]] = []
-        self._holds: list[tuple[dt.datetime, dt.datetime, int]] = []
-        self._rooms_always_free: bool | None = None
+        self._holds: list[tuple[dt.datetime, dt.datetime, int | None]] = []
+        self._window_rooms_read = False
 
     def _visits(self, condition: Q, *, starts_at: dt.datetime | None = None, ends_at: dt.datetime | None = None):
         starts_at, ends_at = starts_at or self.window_start, ends_at or self.window_end
@@ -178,21 +187,19 @@ class Availability:
         return {item[2] for item in self.rooms.overlapping(starts_at, ends_at)}
 
     def _some_room_free(self, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
-        if self._rooms_always_free is None:
-            others = Practitioner.objects.exclude(pk=self.practitioner.pk).count()
-            self._rooms_always_free = others < len(self.room_ids)
-            if not self._rooms_always_free:
-                # Saturation is possible: read the window's rooms once.
-                self.prefetch_rooms([(self.window_start, self.window_end)])
         if self._rooms_always_free:
-            # Other practitioners hold at most one room each; this one is free (checked before),
-            # and so is the patient (whose visits elsewhere are among the others' rooms).
-            return bool(self.room_ids)
+            # This practitioner is free then (checked before): the others leave a room.
+            return True
+        if not self._window_rooms_read:
+            # Rooms can fill up: read the window's rooms once rather than time by time.
+            self._window_rooms_read = True
+            self.prefetch_rooms([(self.window_start, self.window_end)])
         taken = self._taken_rooms(starts_at, ends_at)
         return any(room not in taken for room in self.room_ids)
 
     # --- Questions -----------------------------------------------------------------------------
-    def hold(self, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int) -> None:
+    def hold(self, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None) -> None:
+        # ``room_id`` None: a time held before its room is chosen (see booking.series_propose).
         self.busy.add(starts_at, _HOLD, (starts_at, ends_at, True, bool(self.patient_id), room_id))
         self._holds.append((starts_at, ends_at, room_id))
         if self._rooms_known:

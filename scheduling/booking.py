@@ -150,9 +150,10 @@ def _nearest_slot(
     duration: dt.timedelta,
     earliest_day: dt.date | None,
     now: dt.datetime,
-) -> tuple[dt.datetime, int] | None:
+) -> dt.datetime | None:
     """On the first of ``days`` that has free time, the free start closest to
-    ``preferred_time`` (among equally close times the earlier one)."""
+    ``preferred_time`` (among equally close times the earlier one). Its room is the caller's
+    to choose (``free_room``), so a series reads the rooms of all its sessions at once."""
     preferred_minutes = preferred_time.hour * 60 + preferred_time.minute
 
     def closeness(start):
@@ -164,25 +165,8 @@ def _nearest_slot(
             continue
         starts = [s for s in availability.free_starts(day, duration) if s > now]
         if starts:
-            # Only the chosen start needs its room.
-            best = min(starts, key=closeness)
-            return best, availability.free_room(starts_at=best, ends_at=best + duration)
+            return min(starts, key=closeness)
     return None
-
-
-def _cadence_times(proposal: SeriesProposal, *, tz: ZoneInfo) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Each session's cadence date at the preferred time: where the proposal first asks for a
-    room, so the rooms of all of them are read in one query."""
-    times = []
-    for index in range(proposal.sessions_planned):
-        kind = proposal.first_appointment_type if index == 0 and proposal.first_appointment_type else proposal.appointment_type
-        day = proposal.first_day + dt.timedelta(days=proposal.cadence_days * index)
-        try:
-            start = local_datetime(day, proposal.preferred_time, tz=tz, fold=proposal.fold or 0)
-        except NonexistentLocalTime:
-            continue
-        times.append((start, start + kind.duration))
-    return times
 
 
 def series_propose(
@@ -231,7 +215,6 @@ def series_propose(
         patient_id=patient.pk,
         tz=tz,
     )
-    availability.prefetch_rooms(_cadence_times(proposal, tz=tz))
     previous_day: dt.date | None = None
     # The cadence counts from here; a session pushed past a closure moves it on (see below).
     anchor_day, anchor_index = first_day, 0
@@ -253,13 +236,12 @@ def series_propose(
             )
             if problem is None:
                 session.starts_at = target
-                session.room_id = availability.free_room(starts_at=target, ends_at=target + kind.duration)
             reason = problem.message if problem else ""
         if session.starts_at is None:
             search = dict(preferred_time=preferred_time, duration=kind.duration, earliest_day=earliest, now=now)
             found = _nearest_slot(availability, days=_search_days(target_day, max_shift), **search)
             if found:
-                session.starts_at, session.room_id = found
+                session.starts_at = found
                 session.shifted = True
                 session.note = f"Not at {target_day:%a %d %b} {preferred_time:%H:%M}: {reason}"
             else:
@@ -273,7 +255,7 @@ def series_propose(
                         f"No free time near {target_day:%a %d %b}: {reason} Try another time of day or practitioner."
                     )
                     continue
-                session.starts_at, session.room_id = found
+                session.starts_at = found
                 session.shifted = True
                 # The next session goes back to the series' weekday, a sensible gap later.
                 anchor_day = to_local(session.starts_at, tz).date() + dt.timedelta(days=MIN_GAP_DAYS[cadence_days])
@@ -283,8 +265,13 @@ def series_propose(
                     f"Pushed back from {target_day:%a %d %b}: {reason} "
                     f"The following sessions continue from {anchor_day:%a %d %b}."
                 )
-        availability.hold(starts_at=session.starts_at, ends_at=session.ends_at, room_id=session.room_id)
+        # Its room comes below: sessions never overlap each other, so none takes another's room.
+        availability.hold(starts_at=session.starts_at, ends_at=session.ends_at, room_id=None)
         previous_day = to_local(session.starts_at, tz).date()
+    placed = [s for s in proposal.sessions if s.starts_at]
+    availability.prefetch_rooms([(s.starts_at, s.ends_at) for s in placed])  # one query for all
+    for session in placed:
+        session.room_id = availability.free_room(starts_at=session.starts_at, ends_at=session.ends_at)
     return proposal
 
 
@@ -547,7 +534,8 @@ def _book_make_up(*, visit: Visit, by, tz: ZoneInfo) -> Visit:
             f"No free time for a make-up session around {target_day:%a %d %b %Y}; nothing was cancelled. "
             "Cancel without a make-up session and book it by hand."
         )
-    starts_at, room_id = found
+    starts_at = found
+    room_id = availability.free_room(starts_at=starts_at, ends_at=starts_at + series.appointment_type.duration)
     make_up = Visit.objects.create(
         patient_id=series.patient_id,
         practitioner=series.practitioner,
