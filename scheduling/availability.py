@@ -7,7 +7,9 @@ It reads only what a question needs, so years of a clinic group's history cost n
   index range (a visit lasts at most ``MAX_VISIT`` — a check constraint holds it — so one
   overlapping the window starts at most that long before it), as plain tuples;
 - the rooms' visits only for the exact times whose room is asked (``free_room``, a room named
-  in ``problem``), fetched for all of them in one query (``prefetch_rooms``);
+  in ``problem``), fetched for all of them in one query (``prefetch_rooms``); for a long list of
+  free slots, room by room in order, each asked only about the slots still without a room
+  (``first_free_rooms``: usually the first room or two answer);
 - whether *some* room is free (rooms' saturation) without reading rooms' visits when the clinic
   has more rooms than other practitioners: at any moment each of them holds at most one room
   (their visits never overlap, by constraint), so a room is always left. Otherwise the rooms'
@@ -179,6 +181,33 @@ class Availability:
         new += [(starts_at, _HOLD, (starts_at, ends_at, room_id)) for starts_at, ends_at, room_id in self._holds]
         self.rooms.extend([entry for entry in new if entry[:2] not in seen])
 
+    def first_free_rooms(self, times: list[tuple[dt.datetime, dt.datetime]]) -> list[int | None]:
+        """For each of ``times``, the room ``free_room`` would give (the first in order free
+        then). The rooms are asked in turn, each only about the times still without a room, so
+        a long list of free slots reads a room or two's visits, not every room's."""
+        if self._window_rooms_read:
+            return [self.free_room(starts_at=s, ends_at=e) for s, e in times]
+        rooms: list[int | None] = [None] * len(times)
+        waiting = sorted(range(len(times)), key=lambda index: times[index])
+        for room_id in self.room_ids:
+            if not waiting:
+                break
+            first, last = times[waiting[0]][0], max(times[index][1] for index in waiting)
+            busy = _Intervals()
+            busy.extend(
+                [(s, visit_id, (s, e)) for visit_id, s, e in self._visits(Q(room_id=room_id), starts_at=first, ends_at=last)
+                 .values_list("id", "starts_at", "ends_at")]
+                + [(s, _HOLD, (s, e)) for s, e, held_room in self._holds if held_room == room_id]
+            )
+            still = []
+            for index in waiting:
+                if next(busy.overlapping(*times[index]), None) is None:
+                    rooms[index] = room_id
+                else:
+                    still.append(index)
+            waiting = still
+        return rooms
+
     def _rooms_known_at(self, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
         return any(known_start <= starts_at and ends_at <= known_end for known_start, known_end in self._rooms_known)
 
@@ -287,6 +316,13 @@ class Availability:
         return [start for start in free_of(busy, starts, duration) if self._some_room_free(start, start + duration)]
 
     def _grid(self, period_start: dt.datetime, period_end: dt.datetime, duration: dt.timedelta):
+        if period_start.utcoffset() == period_end.utcoffset():
+            # No clock change inside: plain steps (aware arithmetic in one zone is wall-clock).
+            start = period_start
+            while start + duration <= period_end:
+                yield start
+                start += self.step
+            return
         # Step in wall-clock time so the grid stays on :00/:15/... on a clock-change day.
         wall = period_start.replace(tzinfo=None)
         while True:
@@ -302,10 +338,8 @@ class Availability:
 
     def free_slots(self, day: dt.date, duration: dt.timedelta) -> list[Slot]:
         """Free start times on ``day`` on the clinic's booking grid, each with a free room."""
-        starts = self.free_starts(day, duration)
-        self.prefetch_rooms([(start, start + duration) for start in starts])
-        return [Slot(start, start + duration, self.free_room(starts_at=start, ends_at=start + duration))
-                for start in starts]
+        times = [(start, start + duration) for start in self.free_starts(day, duration)]
+        return [Slot(s, e, room) for (s, e), room in zip(times, self.first_free_rooms(times))]
 
 
 def free_of(busy: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], duration: dt.timedelta) -> list[dt.datetime]:
@@ -353,16 +387,13 @@ def free_slots(
     patient_id: int | None = None,
     tz: ZoneInfo | None = None,
 ) -> dict[dt.date, list[Slot]]:
-    """Free start times (with a free room) for each day of the range, in a fixed number of queries."""
+    """Free start times (with a free room) for each day of the range, in a fixed number of queries
+    (plus one per room asked when the first rooms are taken: see ``first_free_rooms``)."""
     last_day = last_day or first_day
     availability = Availability(
         practitioner=practitioner, first_day=first_day, last_day=last_day, patient_id=patient_id, tz=tz
     )
     days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-    starts = {day: availability.free_starts(day, duration) for day in days}
-    # The rooms of every free start in one query.
-    availability.prefetch_rooms([(s, s + duration) for day_starts in starts.values() for s in day_starts])
-    return {
-        day: [Slot(s, s + duration, availability.free_room(starts_at=s, ends_at=s + duration)) for s in day_starts]
-        for day, day_starts in starts.items()
-    }
+    times = {day: [(s, s + duration) for s in availability.free_starts(day, duration)] for day in days}
+    rooms = iter(availability.first_free_rooms([time for day_times in times.values() for time in day_times]))
+    return {day: [Slot(s, e, next(rooms)) for s, e in day_times] for day, day_times in times.items()}
