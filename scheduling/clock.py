@@ -31,10 +31,6 @@ def to_local(instant: dt.datetime, tz: ZoneInfo | None = None) -> dt.datetime:
     return instant.astimezone(tz or clinic_zone())
 
 
-def local_day(instant: dt.datetime, tz: ZoneInfo | None = None) -> dt.date:
-    return to_local(instant, tz).date()
-
-
 def today(tz: ZoneInfo | None = None) -> dt.date:
     return dt.datetime.now(tz or clinic_zone()).date()
 
@@ -66,7 +62,3 @@ def local_datetime(day: dt.date, time: dt.time, *, tz: ZoneInfo | None = None, f
         return second if fold else first
     return first
 
-
-def describe_offset(instant: dt.datetime, tz: ZoneInfo | None = None) -> str:
-    """E.g. 'GMT' or 'BST' — shown where a clock change makes the difference visible."""
-    return to_local(instant, tz).tzname() or ""

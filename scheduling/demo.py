@@ -1,12 +1,13 @@
 """The demo clinic's setup and a few series: some in progress, one finished and due for
-maintenance, and upcoming ones, all made through scheduling.booking like real bookings."""
+maintenance, and upcoming ones, all made through the scheduling services (proposal, booking, visit status) like real bookings."""
 
 import datetime as dt
 
 from django.utils import timezone
 
-from scheduling.booking import SlotTaken, series_book, series_propose, visit_complete
+from scheduling.booking import series_book
 from scheduling.clock import clinic_zone, local_datetime
+from scheduling.errors import SlotTaken
 from scheduling.models import (
     AppointmentType,
     ClinicSettings,
@@ -17,6 +18,8 @@ from scheduling.models import (
     Visit,
     WorkingHours,
 )
+from scheduling.proposal import series_propose
+from scheduling.visit_status import visit_complete
 
 # weekday → (opens, closes); Sunday closed.
 OPENING = {0: (9, 19), 1: (9, 19), 2: (9, 19), 3: (9, 20), 4: (9, 18), 5: (9, 14)}
@@ -32,7 +35,8 @@ def _time(hour: int) -> dt.time:
     return dt.time(hour)
 
 
-def load(ctx: dict) -> None:
+def _clinic_setup(ctx: dict) -> tuple[dict[str, Practitioner], AppointmentType, AppointmentType]:
+    """Settings, rooms, hours, appointment types, practitioners and the Christmas closure."""
     settings = ClinicSettings.load()
     settings.name = "Acuclinic Facial Acupuncture"
     settings.address = "12 Willow Lane\nLondon N1 7AB"
@@ -63,7 +67,12 @@ def load(ctx: dict) -> None:
     today = timezone.localdate()
     christmas = dt.date(today.year if today <= dt.date(today.year, 12, 24) else today.year + 1, 12, 24)
     Closure.objects.create(first_day=christmas, last_day=christmas + dt.timedelta(days=8), reason="Christmas holiday")
+    return practitioners, consultation, treatment
 
+
+def load(ctx: dict) -> None:
+    practitioners, consultation, treatment = _clinic_setup(ctx)
+    today = timezone.localdate()
     desk = ctx["users"]["frontdesk"]
     patients = ctx["patients"]
     # (patient index, practitioner, weekday, weeks ago the series started (0 = starts soon),

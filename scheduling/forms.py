@@ -1,14 +1,18 @@
-"""Forms validate and normalise what staff type; the booking rules live in scheduling.booking."""
+"""Forms validate and normalise what staff type (and, for a series, what the server signed); the
+booking rules live in scheduling.proposal, scheduling.booking and scheduling.visit_status."""
 
 import datetime as dt
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
 from patients.picker import PatientField
 from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_datetime
 from scheduling.models import AppointmentType, Practitioner, Room, Series
+from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
+from scheduling.proposal import ProposedSession, SeriesProposal
 
 FOLD_CHOICES = [
     ("", "—"),
@@ -90,24 +94,114 @@ class SeriesForm(forms.Form):
         fold = data.pop("fold")
         return {**data, "fold": int(fold) if fold else None}
 
+    @classmethod
+    def for_request(cls, request: dict) -> "SeriesForm":
+        """The form as staff filled it in for ``request`` (``SeriesProposal.request()``), bound and
+        valid, so the proposal page can offer "Change the request" again."""
+        form = cls(data={
+            "patient": request["patient"].pk, "practitioner": request["practitioner"].pk,
+            "appointment_type": request["appointment_type"].pk,
+            "first_appointment_type": request["first_appointment_type"].pk if request["first_appointment_type"] else "",
+            "sessions": request["sessions"], "cadence_days": request["cadence_days"],
+            "first_day": request["first_day"], "preferred_time": request["preferred_time"],
+            "fold": "" if request["fold"] is None else str(request["fold"]),
+        })
+        form.is_valid()
+        return form
 
-class SessionChoice:
-    """One session of a shown proposal, carried through the confirm form as ``start|room|type``."""
 
-    @staticmethod
-    def encode(starts_at: dt.datetime, room_id: int, type_id: int, shifted: bool) -> str:
-        return f"{starts_at.astimezone(dt.timezone.utc).isoformat()}|{room_id}|{type_id}|{int(shifted)}"
+class SeriesConfirmForm(forms.Form):
+    """The "Book all" step of a series. It carries only the proposal the page showed, signed by the
+    server (salted, expiring, tied to the user it was shown to), so staff book exactly what they saw:
+    a changed payload, an old one, or any extra field (a rewritten time, a ``shifted`` flag) is
+    refused and nothing is booked."""
 
-    @staticmethod
-    def decode(value: str) -> tuple[dt.datetime, int, int, bool]:
+    SALT = "scheduling.series-confirm"
+    MAX_AGE = dt.timedelta(hours=1)
+    # Everything else a confirmation might carry is refused rather than ignored.
+    FIELDS = {"csrfmiddlewaretoken", "action", "proposal"}
+    CHANGED = "This proposal was changed after it was shown. Nothing was booked; please propose again."
+    EXPIRED = "This proposal is more than an hour old. Nothing was booked; please propose again."
+    EXTRA = "A confirmation cannot change times, rooms or shifted sessions. Nothing was booked; please propose again."
+
+    proposal = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    @classmethod
+    def for_proposal(cls, proposal: SeriesProposal, *, user) -> "SeriesConfirmForm":
+        signed = signing.dumps(_proposal_payload(proposal, user_id=user.pk), salt=cls.SALT, compress=True)
+        return cls(initial={"proposal": signed}, user=user)
+
+    def clean_proposal(self) -> SeriesProposal:
         try:
-            start, room, kind, shifted = value.split("|")
-            starts_at = dt.datetime.fromisoformat(start)
-            if starts_at.tzinfo is None:
-                raise ValueError
-            return starts_at, int(room), int(kind), shifted == "1"
-        except ValueError:
-            raise ValidationError("The proposal was changed in transit; please propose again.") from None
+            payload = signing.loads(self.cleaned_data["proposal"], salt=self.SALT, max_age=self.MAX_AGE)
+        except signing.SignatureExpired:
+            raise ValidationError(self.EXPIRED, code="expired") from None
+        except signing.BadSignature:
+            raise ValidationError(self.CHANGED, code="changed") from None
+        if payload.get("by") != self.user.pk:
+            raise ValidationError(self.CHANGED, code="changed")
+        return _proposal_from_payload(payload)
+
+    def clean(self):
+        cleaned = super().clean()
+        if set(self.data) - self.FIELDS:
+            raise ValidationError(self.EXTRA, code="extra_fields")
+        return cleaned
+
+
+def _proposal_payload(proposal: SeriesProposal, *, user_id: int) -> dict:
+    return {
+        "by": user_id,
+        "patient": proposal.patient.pk,
+        "practitioner": proposal.practitioner.pk,
+        "type": proposal.appointment_type.pk,
+        "first_type": proposal.first_appointment_type.pk if proposal.first_appointment_type else None,
+        "sessions": proposal.sessions_planned,
+        "cadence": proposal.cadence_days,
+        "first_day": proposal.first_day.isoformat(),
+        "time": proposal.preferred_time.isoformat(),
+        "fold": proposal.fold,
+        "slots": [
+            [s.sequence, s.target_day.isoformat(), s.starts_at.isoformat() if s.starts_at else None, s.room_id,
+             s.appointment_type.pk, s.shifted]
+            for s in proposal.sessions
+        ],
+    }
+
+
+def _proposal_from_payload(payload: dict) -> SeriesProposal:
+    """The signed proposal again, with its rows looked up through the series form's own choices
+    (so a practitioner or type made inactive since is refused as it would be on the form)."""
+    fields = SeriesForm.base_fields
+    try:
+        patient = fields["patient"].queryset.get(pk=payload["patient"])
+        practitioner = fields["practitioner"].queryset.get(pk=payload["practitioner"])
+        kind = fields["appointment_type"].queryset.get(pk=payload["type"])
+        first_kind = fields["first_appointment_type"].queryset.get(pk=payload["first_type"]) if payload["first_type"] else None
+        types = {t.pk: t for t in (kind, first_kind) if t}
+        proposal = SeriesProposal(
+            patient=patient, practitioner=practitioner, appointment_type=kind,
+            sessions_planned=payload["sessions"], cadence_days=payload["cadence"],
+            first_day=dt.date.fromisoformat(payload["first_day"]), preferred_time=dt.time.fromisoformat(payload["time"]),
+            first_appointment_type=first_kind, fold=payload["fold"],
+        )
+        proposal.sessions = [
+            ProposedSession(
+                sequence=sequence, appointment_type=types[type_id], target_day=dt.date.fromisoformat(target_day),
+                starts_at=dt.datetime.fromisoformat(starts_at) if starts_at else None, room_id=room_id, shifted=shifted,
+            )
+            for sequence, target_day, starts_at, room_id, type_id, shifted in payload["slots"]
+        ]
+    except (ObjectDoesNotExist, KeyError):
+        raise ValidationError(
+            "The patient, practitioner or session type is no longer available. Nothing was booked; please propose again.",
+            code="gone",
+        ) from None
+    return proposal
 
 
 class VisitForm(LocalTimeMixin, forms.Form):
@@ -181,7 +275,7 @@ class CalendarForm(forms.Form):
 
 class MaintenanceIntervalForm(forms.Form):
     interval_weeks = forms.IntegerField(
-        min_value=1, max_value=26, required=False, label="Maintenance every (weeks)",
+        min_value=MAINTENANCE_WEEKS_MIN, max_value=MAINTENANCE_WEEKS_MAX, required=False, label="Maintenance every (weeks)",
         help_text="Leave empty for the clinic default.",
     )
 

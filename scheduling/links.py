@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling import booking, reminders
+from scheduling import reminders, visit_status
 from scheduling.models import LinkUse, PatientRequest, Reminder, Visit
 
 SALT = "scheduling.reminder-link"
@@ -126,9 +126,9 @@ def link_act(*, token: str, note: str = "") -> Link:
             # First, so a second submit (even a simultaneous one) fails here and changes nothing.
             LinkUse.objects.create(reminder=reminder, action=action, used_at=timezone.now())
             if action == Action.CONFIRM:
-                booking.visit_confirm(visit=reminder.visit)
+                visit_status.visit_confirm(visit=reminder.visit)
             elif action == Action.CANCEL:
-                booking.visit_cancel(visit=reminder.visit, reason="Cancelled by the patient (e-mail link)", by=None)
+                visit_status.visit_cancel(visit=reminder.visit, reason="Cancelled by the patient (e-mail link)", by=None)
             elif action in REQUESTS:
                 reminders.patient_request_create(reminder=reminder, kind=REQUESTS[action], note=note)
             elif action == Action.STOP:

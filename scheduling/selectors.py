@@ -6,7 +6,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, V
 from django.utils import timezone
 
 from patients.models import Patient
-from scheduling.models import AppointmentType, MaintenanceSchedule, PatientRequest, Reminder, Series, Visit
+from scheduling.models import AppointmentType, MaintenanceSchedule, PatientRequest, Reminder, Room, Series, Visit
 
 # The patient timeline shows this many of the latest reminders.
 TIMELINE_REMINDERS = 50
@@ -88,3 +88,26 @@ def open_patient_requests():
         .select_related("patient", "visit__practitioner", "series")
         .order_by("created_at", "id")
     )
+
+
+# --- Small reads for the booking and visit pages ------------------------------------------------------
+def default_series_type_id() -> int | None:
+    """The appointment type a new series starts with on the form: the first active treatment."""
+    return (
+        AppointmentType.objects.filter(active=True, kind=AppointmentType.Kind.TREATMENT)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def maintenance_type() -> AppointmentType | None:
+    """The appointment type the maintenance list books."""
+    return AppointmentType.objects.filter(active=True, kind=AppointmentType.Kind.MAINTENANCE).first()
+
+
+def rooms_by_id() -> dict[int, Room]:
+    return {room.pk: room for room in Room.objects.all()}
+
+
+def series_sessions_done(series: Series) -> int:
+    return series.visits.filter(status=Visit.Status.COMPLETED).count()

@@ -1,4 +1,7 @@
-"""Thin views: access check → form → domain function (scheduling.booking) → redirect or render.
+"""Views of one shape: fetch through ``scheduling.access`` (permission, 404, read audit) → validate
+with a form → call one domain function (``scheduling.proposal``, ``booking``, ``visit_status``,
+``maintenance``) → redirect or render. Querysets come from ``scheduling.selectors``; a domain
+refusal goes onto the form with ``staff.errors.add_domain_errors``.
 
 A booking that collides with another one is answered with HTTP 409 and the reason on the page.
 """
@@ -9,24 +12,25 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from patients.models import Patient
-from scheduling import booking, reminders
-from scheduling.booking import BookingError, ProposedSession, SeriesProposal, SlotTaken
+from scheduling import booking, maintenance, proposal, reminders, selectors, visit_status
+from scheduling.access import patient_for, patient_request_for, reminder_for, visit_for
 from scheduling.clock import clinic_zone, to_local, today
+from scheduling.errors import SlotTaken
 from scheduling.forms import (
     CalendarForm,
     CancelForm,
     MaintenanceIntervalForm,
     MoveForm,
+    SeriesConfirmForm,
     SeriesForm,
-    SessionChoice,
     VisitForm,
 )
-from scheduling.models import AppointmentType, PatientRequest, Practitioner, Reminder, Room, Visit
+from scheduling.models import Practitioner, Room
+from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.calendar import calendar_grid
 from scheduling.selectors import (
     maintenance_due,
@@ -34,9 +38,8 @@ from scheduling.selectors import (
     patient_timeline,
     reminders_needing_attention,
 )
-from staff.access import require
+from staff.access import require, staff_only
 from staff.errors import add_domain_errors
-from staff.audit import audit_record
 
 
 def _status(exc: ValidationError) -> int:
@@ -44,220 +47,193 @@ def _status(exc: ValidationError) -> int:
 
 
 # --- Series ------------------------------------------------------------------------------------
-def _proposal_from_post(form: SeriesForm, post) -> SeriesProposal:
-    """The proposal exactly as the page showed it (so staff book what they saw)."""
-    args = form.proposal_args()
-    types = {args["appointment_type"].pk: args["appointment_type"]}
-    if args["first_appointment_type"]:
-        types[args["first_appointment_type"].pk] = args["first_appointment_type"]
-    proposal = SeriesProposal(
-        patient=args["patient"],
-        practitioner=args["practitioner"],
-        appointment_type=args["appointment_type"],
-        sessions_planned=args["sessions"],
-        cadence_days=args["cadence_days"],
-        first_day=args["first_day"],
-        preferred_time=args["preferred_time"],
-        first_appointment_type=args["first_appointment_type"],
-        fold=args["fold"],
-    )
-    for sequence in range(1, args["sessions"] + 1):
-        starts_at, room_id, type_id, shifted = SessionChoice.decode(post.get(f"session-{sequence}", ""))
-        if type_id not in types:
-            raise ValidationError("The proposal was changed in transit; please propose again.")
-        proposal.sessions.append(
-            ProposedSession(
-                sequence=sequence, appointment_type=types[type_id], target_day=to_local(starts_at).date(),
-                starts_at=starts_at, room_id=room_id, shifted=shifted,
-            )
-        )
-    return proposal
+def _render_series(request, form, shown=None, status=200):
+    context = {"form": form, "proposal": shown, "zone": clinic_zone().key}
+    if shown:
+        context.update(rooms=selectors.rooms_by_id(), confirm_form=SeriesConfirmForm.for_proposal(shown, user=request.user))
+    return render(request, "scheduling/series_form.html", context, status=status)
 
 
-def _render_series(request, form, proposal=None, status=200):
-    sessions = []
-    if proposal:
-        for s in proposal.sessions:
-            encoded = SessionChoice.encode(s.starts_at, s.room_id, s.appointment_type.pk, s.shifted) if s.starts_at else ""
-            sessions.append((s, encoded))
-    rooms = {room.pk: room for room in Room.objects.all()} if proposal else {}
-    return render(
-        request,
-        "scheduling/series_form.html",
-        {"form": form, "proposal": proposal, "sessions": sessions, "rooms": rooms, "zone": clinic_zone().key},
-        status=status,
-    )
+def _series_initial(request) -> dict:
+    initial = {
+        "first_day": today() + dt.timedelta(days=1),
+        "preferred_time": dt.time(10),
+        "appointment_type": selectors.default_series_type_id(),
+    }
+    initial.update({key: request.GET[key] for key in ("patient", "practitioner") if request.GET.get(key)})
+    return initial
+
+
+def _series_propose(request, form, status=200):
+    try:
+        shown = proposal.series_propose(**form.proposal_args())
+    except ValidationError as exc:
+        add_domain_errors(exc, form)
+        return _render_series(request, form, status=400)
+    return _render_series(request, form, shown, status=status)
+
+
+def _series_confirm(request):
+    """Books the signed proposal the page showed; the POST carries nothing else."""
+    confirm = SeriesConfirmForm(request.POST, user=request.user)
+    if not confirm.is_valid():
+        for errors in confirm.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return _render_series(request, SeriesForm(initial=_series_initial(request)), status=400)
+    shown = confirm.cleaned_data["proposal"]
+    try:
+        series = booking.series_book(proposal=shown, by=request.user)
+    except SlotTaken as exc:
+        messages.error(request, f"{exc.messages[0]} Nothing was booked; here is a fresh proposal.")
+        return _series_propose(request, SeriesForm.for_request(shown.request()), status=409)
+    except ValidationError as exc:
+        form = SeriesForm.for_request(shown.request())
+        add_domain_errors(exc, form)
+        return _render_series(request, form, status=400)
+    messages.success(request, f"Booked {series.sessions_planned} sessions for {series.patient}.")
+    return redirect("scheduling:patient", pk=series.patient_id)
 
 
 @require("scheduling.add_series")
 @require_http_methods(["GET", "POST"])
 def series_new(request):
     if request.method == "GET":
-        initial = {"first_day": today() + dt.timedelta(days=1), "preferred_time": dt.time(10)}
-        initial.update({key: request.GET[key] for key in ("patient", "practitioner") if request.GET.get(key)})
-        initial["appointment_type"] = AppointmentType.objects.filter(
-            active=True, kind=AppointmentType.Kind.TREATMENT
-        ).values_list("pk", flat=True).first()
-        return _render_series(request, SeriesForm(initial=initial))
-
+        return _render_series(request, SeriesForm(initial=_series_initial(request)))
+    action = request.POST.get("action")
+    if action == "confirm":
+        return _series_confirm(request)
     form = SeriesForm(request.POST)
     if not form.is_valid():
         return _render_series(request, form, status=400)
-    if request.POST.get("action") == "edit":
+    if action == "edit":
         return _render_series(request, form)
-    if request.POST.get("action") == "confirm":
-        try:
-            series = booking.series_book(proposal=_proposal_from_post(form, request.POST), by=request.user)
-        except SlotTaken as exc:
-            messages.error(request, f"{exc.messages[0]} Nothing was booked; here is a fresh proposal.")
-        except ValidationError as exc:
-            add_domain_errors(exc, form)
-            return _render_series(request, form, status=400)
-        else:
-            messages.success(request, f"Booked {series.sessions_planned} sessions for {series.patient}.")
-            return redirect("scheduling:patient", pk=series.patient_id)
-        status = 409
-    else:
-        status = 200
-    try:
-        proposal = booking.series_propose(**form.proposal_args())
-    except ValidationError as exc:
-        add_domain_errors(exc, form)
-        return _render_series(request, form, status=400)
-    return _render_series(request, form, proposal, status=status)
+    return _series_propose(request, form)
 
 
 # --- Single visits -----------------------------------------------------------------------------
+def _visit_initial(request) -> dict:
+    """The form filled in from a calendar cell's link (``start``, ``practitioner``, ...)."""
+    initial = {key: request.GET[key] for key in ("patient", "practitioner", "room", "appointment_type") if request.GET.get(key)}
+    if request.GET.get("start"):
+        try:
+            start = to_local(dt.datetime.fromisoformat(request.GET["start"]))
+        except (ValueError, TypeError):
+            return initial
+        initial.update(day=start.date(), time=start.time().replace(second=0, microsecond=0), fold=str(start.fold))
+    return initial
+
+
 @require("scheduling.add_visit")
 @require_http_methods(["GET", "POST"])
 def visit_new(request):
     if request.method == "GET":
-        initial = {key: request.GET[key] for key in ("patient", "practitioner", "room", "appointment_type") if request.GET.get(key)}
-        if request.GET.get("start"):
-            try:
-                start = to_local(dt.datetime.fromisoformat(request.GET["start"]))
-                initial.update(day=start.date(), time=start.time().replace(second=0, microsecond=0),
-                               fold=str(start.fold))
-            except (ValueError, TypeError):
-                pass
-        return render(request, "scheduling/visit_form.html", {"form": VisitForm(initial=initial)})
+        return render(request, "scheduling/visit_form.html", {"form": VisitForm(initial=_visit_initial(request))})
     form = VisitForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            visit = booking.visit_book(
-                patient=data["patient"], practitioner=data["practitioner"], appointment_type=data["appointment_type"],
-                starts_at=data["starts_at"], room_id=data["room"].pk if data["room"] else None, by=request.user,
-            )
-        except ValidationError as exc:
-            add_domain_errors(exc, form)
-            return render(request, "scheduling/visit_form.html", {"form": form}, status=_status(exc))
-        messages.success(request, f"Booked {visit.appointment_type.name} for {visit.patient}.")
-        return redirect("scheduling:visit", pk=visit.pk)
-    return render(request, "scheduling/visit_form.html", {"form": form}, status=400)
-
-
-def _get_visit(pk: int) -> Visit:
-    return get_object_or_404(
-        Visit.objects.select_related("patient", "practitioner", "room", "appointment_type", "series"), pk=pk
-    )
+    if not form.is_valid():
+        return render(request, "scheduling/visit_form.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    try:
+        visit = booking.visit_book(
+            patient=data["patient"], practitioner=data["practitioner"], appointment_type=data["appointment_type"],
+            starts_at=data["starts_at"], room_id=data["room"].pk if data["room"] else None, by=request.user,
+        )
+    except ValidationError as exc:
+        add_domain_errors(exc, form)
+        return render(request, "scheduling/visit_form.html", {"form": form}, status=_status(exc))
+    messages.success(request, f"Booked {visit.appointment_type.name} for {visit.patient}.")
+    return redirect("scheduling:visit", pk=visit.pk)
 
 
 def _render_visit(request, visit, *, move_form=None, cancel_form=None, status=200):
     in_series = visit.series_id is not None
-    initial = {"day": to_local(visit.starts_at).date(), "time": to_local(visit.starts_at).time()}
-    progress = None
-    if visit.series:
-        progress = visit.series.visits.filter(status=Visit.Status.COMPLETED).count()
+    local_start = to_local(visit.starts_at)
     return render(
         request,
         "scheduling/visit_detail.html",
         {
             "visit": visit,
-            "progress": progress,
-            "move_form": move_form or MoveForm(initial=initial, in_series=in_series),
+            "progress": selectors.series_sessions_done(visit.series) if visit.series else None,
+            "move_form": move_form or MoveForm(initial={"day": local_start.date(), "time": local_start.time()}, in_series=in_series),
             "cancel_form": cancel_form or CancelForm(in_series=in_series),
-            "starts_today": to_local(visit.starts_at).date() == today(),
+            "starts_today": local_start.date() == today(),
             "started": visit.starts_at <= timezone.now(),
         },
         status=status,
     )
 
 
-@require("scheduling.view_visit")
+@staff_only
 def visit_detail(request, pk: int):
-    visit = _get_visit(pk)
-    audit_record(user=request.user, action="view", obj=visit, patient_id=visit.patient_id)
-    return _render_visit(request, visit)
+    return _render_visit(request, visit_for(request, pk, audit=True))
 
 
-@require("scheduling.change_visit")
+@staff_only
 @require_POST
 def visit_move(request, pk: int):
-    visit = _get_visit(pk)
+    visit = visit_for(request, pk, perm="scheduling.change_visit")
     form = MoveForm(request.POST, in_series=visit.series_id is not None)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data.get("scope") == MoveForm.FOLLOWING:
-                moved = booking.visit_move_following(visit=visit, starts_at=data["starts_at"], by=request.user)
-                messages.success(request, f"Moved {len(moved)} visits.")
-            else:
-                booking.visit_move(
-                    visit=visit, starts_at=data["starts_at"], room_id=data["room"].pk if data["room"] else None,
-                    by=request.user,
-                )
-                messages.success(request, "Visit moved.")
-        except ValidationError as exc:
-            add_domain_errors(exc, form)
-            return _render_visit(request, visit, move_form=form, status=_status(exc))
-        return redirect("scheduling:visit", pk=pk)
-    return _render_visit(request, visit, move_form=form, status=400)
+    if not form.is_valid():
+        return _render_visit(request, visit, move_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        if data.get("scope") == MoveForm.FOLLOWING:
+            moved = booking.visit_move_following(visit=visit, starts_at=data["starts_at"], by=request.user)
+            messages.success(request, f"Moved {len(moved)} visits.")
+        else:
+            room_id = data["room"].pk if data["room"] else None
+            booking.visit_move(visit=visit, starts_at=data["starts_at"], room_id=room_id, by=request.user)
+            messages.success(request, "Visit moved.")
+    except ValidationError as exc:
+        add_domain_errors(exc, form)
+        return _render_visit(request, visit, move_form=form, status=_status(exc))
+    return redirect("scheduling:visit", pk=pk)
 
 
-@require("scheduling.change_visit")
+@staff_only
 @require_POST
 def visit_cancel(request, pk: int):
-    visit = _get_visit(pk)
+    visit = visit_for(request, pk, perm="scheduling.change_visit")
     form = CancelForm(request.POST, in_series=visit.series_id is not None)
-    if form.is_valid():
-        try:
-            make_up = booking.visit_cancel(
-                visit=visit, reason=form.cleaned_data["reason"], make_up=form.cleaned_data.get("make_up", False),
-                by=request.user,
-            )
-        except ValidationError as exc:
-            add_domain_errors(exc, form)
-            return _render_visit(request, visit, cancel_form=form, status=_status(exc))
-        if make_up:
-            messages.success(request, f"Visit cancelled; make-up session booked for {to_local(make_up.starts_at):%a %d %b %Y %H:%M}.")
-        else:
-            messages.success(request, "Visit cancelled.")
-        return redirect("scheduling:visit", pk=pk)
-    return _render_visit(request, visit, cancel_form=form, status=400)
+    if not form.is_valid():
+        return _render_visit(request, visit, cancel_form=form, status=400)
+    try:
+        make_up = visit_status.visit_cancel(
+            visit=visit, reason=form.cleaned_data["reason"], make_up=form.cleaned_data.get("make_up", False),
+            by=request.user,
+        )
+    except ValidationError as exc:
+        add_domain_errors(exc, form)
+        return _render_visit(request, visit, cancel_form=form, status=_status(exc))
+    if make_up:
+        messages.success(request, f"Visit cancelled; make-up session booked for {to_local(make_up.starts_at):%a %d %b %Y %H:%M}.")
+    else:
+        messages.success(request, "Visit cancelled.")
+    return redirect("scheduling:visit", pk=pk)
 
 
 def _status_change(request, pk: int, action, done: str) -> HttpResponse:
-    visit = _get_visit(pk)
+    """A button with no fields (arrived, no-show): the refusal is shown as a message."""
+    visit = visit_for(request, pk, perm="scheduling.change_visit")
     try:
         action(visit=visit, by=request.user)
-    except BookingError as exc:
-        messages.error(request, exc.messages[0])
-        return _render_visit(request, visit, status=400)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _render_visit(request, visit, status=_status(exc))
     messages.success(request, done)
     return redirect("scheduling:visit", pk=pk)
 
 
-@require("scheduling.change_visit")
+@staff_only
 @require_POST
 def visit_arrived(request, pk: int):
-    return _status_change(request, pk, booking.visit_mark_arrived, "Marked as arrived.")
+    return _status_change(request, pk, visit_status.visit_mark_arrived, "Marked as arrived.")
 
 
-@require("scheduling.change_visit")
+@staff_only
 @require_POST
 def visit_no_show(request, pk: int):
-    return _status_change(request, pk, booking.visit_mark_no_show, "Marked as a no-show.")
+    return _status_change(request, pk, visit_status.visit_mark_no_show, "Marked as a no-show.")
 
 
 # --- Calendars ---------------------------------------------------------------------------------
@@ -299,10 +275,9 @@ def calendar(request):
 
 
 # --- Patient timeline and maintenance ------------------------------------------------------------
-@require("scheduling.view_visit", "patients.view_patient")
+@require("scheduling.view_visit")
 def patient_visits(request, pk: int):
-    patient = get_object_or_404(Patient, pk=pk)
-    audit_record(user=request.user, action="view", obj=patient, patient_id=patient.pk, summary="Visit timeline")
+    patient = patient_for(request, pk, perm="patients.view_patient", audit_summary="Visit timeline")
     context = patient_timeline(patient)
     initial = {"interval_weeks": context["maintenance"].interval_weeks} if context["maintenance"] else None
     return render(
@@ -312,22 +287,26 @@ def patient_visits(request, pk: int):
     )
 
 
-@require("scheduling.change_maintenanceschedule")
+@staff_only
 @require_POST
 def maintenance_interval(request, pk: int):
-    patient = get_object_or_404(Patient, pk=pk)
+    patient = patient_for(request, pk, perm="scheduling.change_maintenanceschedule")
     form = MaintenanceIntervalForm(request.POST)
-    if form.is_valid():
-        try:
-            schedule = booking.maintenance_set_interval(
-                patient=patient, weeks=form.cleaned_data["interval_weeks"], by=request.user
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Next maintenance due {schedule.due_on:%d %b %Y}.")
+    if not form.is_valid():
+        messages.error(
+            request,
+            f"Choose between {MAINTENANCE_WEEKS_MIN} and {MAINTENANCE_WEEKS_MAX} weeks, or leave empty for the clinic default.",
+        )
+        return redirect("scheduling:patient", pk=pk)
+    try:
+        schedule = maintenance.maintenance_set_interval(
+            patient=patient, weeks=form.cleaned_data["interval_weeks"], by=request.user
+        )
+    except ValidationError as exc:
+        # The form lives on the timeline page, so the refusal travels there as a message.
+        messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, "Choose between 1 and 26 weeks, or leave empty for the clinic default.")
+        messages.success(request, f"Next maintenance due {schedule.due_on:%d %b %Y}.")
     return redirect("scheduling:patient", pk=pk)
 
 
@@ -335,11 +314,10 @@ def maintenance_interval(request, pk: int):
 def maintenance_list(request):
     day = today()
     page = Paginator(maintenance_due(today=day), 50).get_page(request.GET.get("page"))
-    maintenance_type = AppointmentType.objects.filter(active=True, kind=AppointmentType.Kind.MAINTENANCE).first()
     return render(
         request,
         "scheduling/maintenance_list.html",
-        {"page": page, "today": day, "maintenance_type": maintenance_type},
+        {"page": page, "today": day, "maintenance_type": selectors.maintenance_type()},
     )
 
 
@@ -351,10 +329,10 @@ def reminder_list(request):
     return render(request, "scheduling/reminder_list.html", {"page": page, "failed_only": failed_only})
 
 
-@require("scheduling.change_reminder")
+@staff_only
 @require_POST
 def reminder_send_again(request, pk: int):
-    reminder = get_object_or_404(Reminder, pk=pk)
+    reminder = reminder_for(request, pk, perm="scheduling.change_reminder")
     if reminders.reminder_send_again(reminder=reminder, by=request.user):
         messages.success(request, f"The reminder to {reminder.patient} will go out within a minute.")
     else:
@@ -368,10 +346,10 @@ def request_list(request):
     return render(request, "scheduling/request_list.html", {"page": page})
 
 
-@require("scheduling.change_patientrequest")
+@staff_only
 @require_POST
 def request_handled(request, pk: int):
-    patient_request = get_object_or_404(PatientRequest, pk=pk)
+    patient_request = patient_request_for(request, pk, perm="scheduling.change_patientrequest")
     if reminders.patient_request_handle(request=patient_request, by=request.user):
         messages.success(request, f"Marked the request of {patient_request.patient} as handled.")
     else:

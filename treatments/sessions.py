@@ -16,9 +16,9 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from patients.models import Concern, Patient, Screening
-from scheduling.booking import visit_complete
 from scheduling.clock import clinic_zone, local_datetime
 from scheduling.models import Visit
+from scheduling.visit_status import visit_complete
 from staff.audit import audit_record
 from treatments import planning
 from treatments.catalogue import catalogue_rows

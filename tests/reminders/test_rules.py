@@ -9,18 +9,12 @@ from django.core import mail
 from kombu.exceptions import OperationalError
 
 from scheduling import reminders
-from scheduling.booking import (
-    maintenance_set_interval,
-    visit_book,
-    visit_cancel,
-    visit_complete,
-    visit_mark_no_show,
-    visit_move,
-    visit_move_following,
-)
+from scheduling.booking import visit_book, visit_move, visit_move_following
+from scheduling.maintenance import maintenance_set_interval
 from scheduling.models import MaintenanceSchedule, Reminder, Series
 from scheduling.reminder_mail import reminder_message
 from scheduling.reminders import reminder_send, reminders_dispatch
+from scheduling.visit_status import visit_cancel, visit_complete, visit_mark_no_show
 from tests.factories import PatientFactory
 from tests.reminders.factories import book_visit
 from tests.scheduling.factories import at, book_series

@@ -5,16 +5,20 @@ from zoneinfo import ZoneInfo
 
 import factory
 
+from scheduling.booking import series_book
 from scheduling.models import (
     AppointmentType,
     ClinicSettings,
     OpeningHours,
     Practitioner,
     Room,
+    Visit,
     WorkingHours,
 )
-from tests.factories import UserFactory
+from scheduling.proposal import SeriesProposal, series_propose
+from scheduling.visit_status import visit_complete
 from staff.roles import ACUPUNCTURIST
+from tests.factories import UserFactory
 
 
 class RoomFactory(factory.django.DjangoModelFactory):
@@ -72,11 +76,25 @@ def at(day: dt.date | str, time: str, tz: ZoneInfo = LONDON) -> dt.datetime:
 
 def book_series(*, patient, practitioner, clinic, first_day="2026-03-03", time="10:00", sessions=6, cadence=7, by=None, **kwargs):
     """Proposes and books a series in one go (most tests only care about the result)."""
-    from scheduling.booking import series_book, series_propose
-
     proposal = series_propose(
         patient=patient, practitioner=practitioner, appointment_type=clinic.treatment, sessions=sessions,
         cadence_days=cadence, first_day=dt.date.fromisoformat(first_day), preferred_time=dt.time.fromisoformat(time),
         **kwargs,
     )
     return series_book(proposal=proposal, by=by)
+
+
+def propose_series(patient, practitioner, clinic, **kwargs) -> SeriesProposal:
+    """A weekly 6-session proposal from Tuesday 3 March at 10:00, with ``kwargs`` changed."""
+    args = dict(
+        patient=patient, practitioner=practitioner, appointment_type=clinic.treatment, sessions=6, cadence_days=7,
+        first_day=dt.date(2026, 3, 3), preferred_time=dt.time(10),
+    )
+    return series_propose(**{**args, **kwargs})
+
+
+def complete_all(series, frozen) -> None:
+    """Completes every open visit of the series, each at its end (``frozen`` is the time machine)."""
+    for visit in series.visits.filter(status__in=Visit.OPEN).order_by("starts_at"):
+        frozen.move_to(visit.ends_at)
+        visit_complete(visit=visit, by=None)

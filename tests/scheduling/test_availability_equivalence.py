@@ -9,7 +9,7 @@ import random
 import pytest
 import time_machine
 
-from scheduling import availability, booking, calendar
+from scheduling import availability, calendar, proposal
 from scheduling.clock import clinic_zone, local_datetime
 from scheduling.models import Closure, OpeningHours, Room, TimeOff, Visit
 from tests.factories import PatientFactory
@@ -21,7 +21,7 @@ SEEDS = range(12)
 
 
 class _OracleForBooking(oracle.Availability):
-    """The oracle behind the booking functions' calls (which now batch room reads)."""
+    """The oracle behind the proposal's calls (which now batch room reads)."""
 
     def prefetch_rooms(self, times) -> None:
         pass
@@ -143,15 +143,15 @@ def test_series_proposals_are_the_same_as_before(db, frozen_now, seed, monkeypat
             preferred_time=dt.time(rng.randint(8, 18), rng.choice([0, 30])),
             first_appointment_type=rng.choice([None, clinic.consultation]),
         )
-        new = booking.series_propose(**args)
+        new = proposal.series_propose(**args)
         with monkeypatch.context() as patch:
-            patch.setattr(booking, "Availability", _OracleForBooking)
-            old = booking.series_propose(**args)
+            patch.setattr(proposal, "Availability", _OracleForBooking)
+            old = proposal.series_propose(**args)
         assert _sessions(new) == _sessions(old)
 
 
-def _sessions(proposal) -> list[tuple]:
-    return [(s.sequence, s.starts_at, s.room_id, s.shifted, s.note) for s in proposal.sessions]
+def _sessions(series) -> list[tuple]:
+    return [(s.sequence, s.starts_at, s.room_id, s.shifted, s.note) for s in series.sessions]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

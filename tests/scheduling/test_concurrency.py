@@ -8,8 +8,10 @@ import pytest
 import time_machine
 from django.db import connection
 
-from scheduling.booking import SlotTaken, series_book, series_propose, visit_book
+from scheduling.booking import series_book, visit_book
+from scheduling.errors import SlotTaken
 from scheduling.models import Series, Visit
+from scheduling.proposal import series_propose
 from tests.factories import PatientFactory
 from tests.scheduling.factories import NOW, Clinic, at, practitioner
 

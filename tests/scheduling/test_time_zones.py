@@ -8,8 +8,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from scheduling.booking import series_propose, visit_move_following
+from scheduling.booking import visit_move_following
 from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_datetime, to_local
+from scheduling.proposal import series_propose
 from tests.scheduling.factories import LONDON, at, book_series
 
 NEW_YORK = ZoneInfo("America/New_York")

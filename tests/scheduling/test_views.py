@@ -1,11 +1,14 @@
 import datetime as dt
 
 import pytest
+import time_machine
+from django.core import signing
 from django.urls import reverse
 
-from scheduling.booking import visit_book, visit_complete
-from scheduling.forms import SessionChoice
+from scheduling.booking import visit_book
+from scheduling.forms import SeriesConfirmForm
 from scheduling.models import Series, Visit
+from scheduling.visit_status import visit_complete
 from tests.factories import PatientFactory, UserFactory
 from tests.scheduling.factories import at, book_series
 
@@ -21,14 +24,18 @@ def series_post(patient, lin, clinic, **overrides):
     return {**data, **overrides}
 
 
-def confirm_data(response, data):
-    """The confirm form's data as the proposal page rendered it."""
-    proposal = response.context["proposal"]
-    sessions = {
-        f"session-{s.sequence}": SessionChoice.encode(s.starts_at, s.room_id, s.appointment_type.pk, s.shifted)
-        for s in proposal.sessions
-    }
-    return {**data, **sessions, "action": "confirm"}
+def confirm_data(response):
+    """The confirm form's data as the proposal page rendered it: the signed proposal, nothing else."""
+    return {"proposal": response.context["confirm_form"]["proposal"].value(), "action": "confirm"}
+
+
+def signed_payload(response) -> dict:
+    return signing.loads(confirm_data(response)["proposal"], salt=SeriesConfirmForm.SALT)
+
+
+def resigned(payload: dict) -> str:
+    """A payload signed the way the server signs, for tests that change what it holds."""
+    return signing.dumps(payload, salt=SeriesConfirmForm.SALT, compress=True)
 
 
 # --- Access --------------------------------------------------------------------------------------
@@ -71,11 +78,19 @@ def test_front_desk_proposes_then_confirms_a_series(front_desk_client, clinic, l
     assert len(response.context["proposal"].sessions) == 10
     assert not Visit.objects.exists()  # proposing books nothing
 
-    response = front_desk_client.post(reverse("scheduling:series_new"), confirm_data(response, data))
+    response = front_desk_client.post(reverse("scheduling:series_new"), confirm_data(response))
 
     assert response.status_code == 302 and response.url == reverse("scheduling:patient", args=[patient.pk])
     series = Series.objects.get()
     assert series.visits.count() == 10 and series.created_by.username == "frontdesk"
+
+
+def test_a_confirmed_series_keeps_its_longer_first_session(front_desk_client, clinic, lin, patient):
+    data = series_post(patient, lin, clinic, first_appointment_type=clinic.consultation.pk)
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), data)
+    assert front_desk_client.post(reverse("scheduling:series_new"), confirm_data(proposed)).status_code == 302
+    kinds = list(Series.objects.get().visits.order_by("sequence").values_list("appointment_type", flat=True))
+    assert kinds == [clinic.consultation.pk] + [clinic.treatment.pk] * 9
 
 
 def test_the_proposal_page_marks_shifted_sessions(front_desk_client, clinic, lin, patient):
@@ -92,7 +107,7 @@ def test_a_slot_taken_before_confirming_books_nothing_and_shows_a_fresh_proposal
     taken = visit_book(patient=PatientFactory(), practitioner=lin, appointment_type=clinic.treatment,
                        starts_at=at("2026-03-31", "10:00"), by=None)
 
-    response = front_desk_client.post(reverse("scheduling:series_new"), confirm_data(proposed, data))
+    response = front_desk_client.post(reverse("scheduling:series_new"), confirm_data(proposed))
 
     assert response.status_code == 409
     assert b"Nothing was booked; here is a fresh proposal." in response.content
@@ -101,13 +116,79 @@ def test_a_slot_taken_before_confirming_books_nothing_and_shows_a_fresh_proposal
     assert fresh.sessions[2].shifted  # the new proposal works around the taken time
 
 
+def test_the_confirm_form_carries_only_the_signed_proposal(front_desk_client, clinic, lin, patient):
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
+    assert b'name="session-' not in proposed.content and b'name="shifted' not in proposed.content
+    payload = signed_payload(proposed)
+    assert len(payload["slots"]) == 10 and payload["by"] == proposed.wsgi_request.user.pk
+
+
 def test_a_tampered_proposal_is_refused(front_desk_client, clinic, lin, patient):
-    data = series_post(patient, lin, clinic)
-    proposed = front_desk_client.post(reverse("scheduling:series_new"), data)
-    tampered = confirm_data(proposed, data)
-    tampered["session-2"] = "not a time"
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
+    tampered = confirm_data(proposed)
+    value = tampered["proposal"]
+    # One character of the signed data changed: the signature no longer matches.
+    tampered["proposal"] = value[:5] + ("A" if value[5] != "A" else "B") + value[6:]
     response = front_desk_client.post(reverse("scheduling:series_new"), tampered)
     assert response.status_code == 400 and not Visit.objects.exists()
+    assert SeriesConfirmForm.CHANGED.encode() in response.content
+
+
+def test_a_proposal_signed_with_another_salt_is_refused(front_desk_client, clinic, lin, patient):
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
+    forged = signing.dumps(signed_payload(proposed), salt="something else", compress=True)
+    response = front_desk_client.post(reverse("scheduling:series_new"), {"proposal": forged, "action": "confirm"})
+    assert response.status_code == 400 and not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("extra", [
+    {"session-2": "2026-03-17T09:00:00+00:00|1|1|0"},  # a rewritten time, as the old form posted them
+    {"shifted": "1"},
+    {"session-3-shifted": "0"},
+])
+def test_rewritten_times_or_a_posted_shifted_flag_are_refused(front_desk_client, clinic, lin, patient, extra):
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
+    response = front_desk_client.post(reverse("scheduling:series_new"), {**confirm_data(proposed), **extra})
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert SeriesConfirmForm.EXTRA.encode() in response.content
+
+
+def test_a_proposal_shown_to_someone_else_is_refused(front_desk_client, clinic, lin, patient):
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
+    payload = signed_payload(proposed)
+    response = front_desk_client.post(
+        reverse("scheduling:series_new"), {"proposal": resigned({**payload, "by": payload["by"] + 1}), "action": "confirm"}
+    )
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert SeriesConfirmForm.CHANGED.encode() in response.content
+
+
+def test_an_old_proposal_is_refused(front_desk_client, clinic, lin, patient):
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
+    with time_machine.travel(dt.timedelta(hours=1, minutes=1)):
+        response = front_desk_client.post(reverse("scheduling:series_new"), confirm_data(proposed))
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert SeriesConfirmForm.EXPIRED.encode() in response.content
+
+
+def test_a_practitioner_gone_since_the_proposal_is_refused(front_desk_client, clinic, lin, patient):
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
+    lin.active = False
+    lin.save(update_fields=["active"])
+    response = front_desk_client.post(reverse("scheduling:series_new"), confirm_data(proposed))
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert b"no longer available" in response.content
+
+
+def test_the_signed_shifted_flags_are_what_gets_booked(front_desk_client, clinic, lin, patient):
+    visit_book(patient=PatientFactory(), practitioner=lin, appointment_type=clinic.treatment,
+               starts_at=at("2026-03-17", "10:00"), by=None)
+    proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
+    response = front_desk_client.post(reverse("scheduling:series_new"), confirm_data(proposed))
+    assert response.status_code == 302
+    series = Series.objects.get()
+    assert [v.shifted for v in series.visits.order_by("sequence")] == [s.shifted for s in proposed.context["proposal"].sessions]
+    assert series.visits.filter(shifted=True).count() == 1
 
 
 def test_a_preferred_time_that_does_not_exist_is_refused_with_a_message(front_desk_client, clinic, lin, patient):

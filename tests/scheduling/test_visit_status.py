@@ -2,18 +2,14 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
-from scheduling.booking import (
-    BookingError,
-    maintenance_set_interval,
-    visit_book,
-    visit_cancel,
-    visit_complete,
-    visit_mark_arrived,
-    visit_mark_no_show,
-)
-from scheduling.models import ClinicSettings, MaintenanceSchedule, Series, Visit
-from tests.scheduling.factories import at, book_series
+from scheduling.booking import visit_book
+from scheduling.clock import to_local
+from scheduling.errors import BookingError
+from scheduling.models import Closure, MaintenanceSchedule, Series, Visit
+from scheduling.visit_status import visit_cancel, visit_complete, visit_mark_arrived, visit_mark_no_show
+from tests.scheduling.factories import at, book_series, complete_all
 
 
 def test_arrival_can_only_be_marked_on_the_day(frozen, clinic, lin, patient):
@@ -49,12 +45,6 @@ def test_a_visit_cannot_be_completed_before_it_starts(frozen, clinic, lin, patie
         visit_complete(visit=visit, by=None)
 
 
-def complete_all(series, frozen):
-    for visit in series.visits.filter(status__in=Visit.OPEN).order_by("starts_at"):
-        frozen.move_to(visit.ends_at)
-        visit_complete(visit=visit, by=None)
-
-
 def test_completing_the_last_treatment_completes_the_series_and_starts_maintenance(frozen, clinic, lin, patient):
     series = book_series(patient=patient, practitioner=lin, clinic=clinic)
     visits = list(series.visits.order_by("sequence"))
@@ -83,36 +73,6 @@ def test_a_cancelled_session_without_make_up_does_not_hold_the_series_open(froze
     assert patient.maintenance.due_on == dt.date(2026, 3, 31) + dt.timedelta(weeks=5)
 
 
-def test_maintenance_interval_follows_the_clinic_default_and_a_per_patient_override(frozen, clinic, lin, patient):
-    ClinicSettings.objects.filter(pk=1).update(maintenance_weeks=4)
-    series = book_series(patient=patient, practitioner=lin, clinic=clinic)
-    complete_all(series, frozen)
-    assert patient.maintenance.due_on == dt.date(2026, 5, 5)
-
-    schedule = maintenance_set_interval(patient=patient, weeks=6, by=None)
-    assert schedule.due_on == dt.date(2026, 5, 19)
-
-
-def test_each_completed_maintenance_visit_sets_the_next_due_date(frozen, clinic, lin, patient):
-    complete_all(book_series(patient=patient, practitioner=lin, clinic=clinic), frozen)
-    maintenance_set_interval(patient=patient, weeks=6, by=None)
-    frozen.move_to(at("2026-05-01", "08:00"))
-    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.maintenance,
-                       starts_at=at("2026-05-18", "15:00"), by=None)
-
-    frozen.move_to(at("2026-05-18", "16:00"))
-    visit_complete(visit=visit, by=None)
-
-    patient.maintenance.refresh_from_db()
-    assert patient.maintenance.since == dt.date(2026, 5, 18)
-    assert patient.maintenance.due_on == dt.date(2026, 6, 29)
-
-
-def test_maintenance_interval_needs_a_finished_series(frozen, clinic, patient):
-    with pytest.raises(BookingError):
-        maintenance_set_interval(patient=patient, weeks=6, by=None)
-
-
 def test_completing_does_not_need_front_desk_steps(clinic, lin, patient):
     # The session record (treatments) completes a visit that was never marked arrived.
     with time_machine.travel(at("2026-03-02", "08:00"), tick=False) as traveller:
@@ -120,3 +80,35 @@ def test_completing_does_not_need_front_desk_steps(clinic, lin, patient):
                            starts_at=at("2026-03-02", "10:00"), by=None)
         traveller.move_to(at("2026-03-02", "10:45"))
         assert visit_complete(visit=visit, by=lin.user).status == Visit.Status.COMPLETED
+
+
+def test_cancelling_needs_a_reason(frozen, clinic, lin, patient):
+    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-03", "10:00"), by=None)
+    with pytest.raises(ValidationError) as exc:
+        visit_cancel(visit=visit, reason="  ", by=None)
+    assert "reason" in exc.value.error_dict
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.BOOKED
+
+
+def test_cancelling_with_a_make_up_adds_a_session_after_the_last_one(frozen, clinic, lin, patient):
+    series = book_series(patient=patient, practitioner=lin, clinic=clinic)
+
+    make_up = visit_cancel(visit=series.visits.get(sequence=2), reason="Cold", by=None, make_up=True)
+
+    assert series.visits.get(sequence=2).status == Visit.Status.CANCELLED
+    assert series.visits.get(sequence=2).cancel_reason == "Cold"
+    assert make_up.sequence == 7 and not make_up.shifted
+    assert to_local(make_up.starts_at).strftime("%Y-%m-%d %H:%M") == "2026-04-14 10:00"
+    assert series.visits.filter(status=Visit.Status.BOOKED).count() == 6
+
+
+def test_a_make_up_that_cannot_be_placed_cancels_nothing(frozen, clinic, lin, patient):
+    series = book_series(patient=patient, practitioner=lin, clinic=clinic)
+    Closure.objects.create(first_day=dt.date(2026, 4, 10), last_day=dt.date(2026, 4, 30), reason="Closed for works")
+
+    with pytest.raises(BookingError, match="nothing was cancelled"):
+        visit_cancel(visit=series.visits.get(sequence=2), reason="Cold", by=None, make_up=True)
+
+    assert series.visits.get(sequence=2).status == Visit.Status.BOOKED

@@ -98,7 +98,7 @@ def test_recording_the_last_treatment_completes_the_series_and_starts_maintenanc
 
 
 def test_a_visit_completed_without_a_record_can_still_get_one(series, acupuncturist, traveller):
-    from scheduling.booking import visit_complete
+    from scheduling.visit_status import visit_complete
 
     first = visits(series)[0]
     traveller.move_to(at("2026-03-02", "11:00"))
@@ -131,7 +131,7 @@ def test_a_visit_is_recorded_only_once(series, acupuncturist, traveller):
 
 
 def test_a_cancelled_visit_has_no_session(series, acupuncturist, traveller):
-    from scheduling.booking import visit_cancel
+    from scheduling.visit_status import visit_cancel
 
     first = visits(series)[0]
     visit_cancel(visit=first, reason="Unwell", by=acupuncturist)
@@ -182,7 +182,7 @@ def test_a_screening_recorded_after_the_check_sends_the_acupuncturist_back(serie
 
 
 def test_a_late_record_of_an_earlier_visit_is_not_prefilled_from_a_later_session(series, acupuncturist, traveller):
-    from scheduling.booking import visit_complete
+    from scheduling.visit_status import visit_complete
 
     first, second = visits(series)[:2]
     traveller.move_to(at("2026-03-02", "11:00"))

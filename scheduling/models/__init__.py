@@ -1,0 +1,40 @@
+"""Scheduling's models, one module per area; import them from here (``scheduling.models``).
+
+- ``clinic``: clinic settings, rooms, opening hours, closures, practitioners, working hours,
+  time off, appointment types.
+- ``visits``: series, visits, maintenance schedules.
+- ``reminders``: reminder e-mails, patient requests, used e-mail links.
+"""
+
+from scheduling.models.clinic import (
+    AppointmentType,
+    ClinicSettings,
+    Closure,
+    OpeningHours,
+    Practitioner,
+    Room,
+    TimeOff,
+    Weekday,
+    WorkingHours,
+)
+from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, new_message_id
+from scheduling.models.visits import MaintenanceSchedule, Series, Visit
+
+__all__ = [
+    "AppointmentType",
+    "ClinicSettings",
+    "Closure",
+    "LinkUse",
+    "MaintenanceSchedule",
+    "OpeningHours",
+    "PatientRequest",
+    "Practitioner",
+    "Reminder",
+    "Room",
+    "Series",
+    "TimeOff",
+    "Visit",
+    "Weekday",
+    "WorkingHours",
+    "new_message_id",
+]

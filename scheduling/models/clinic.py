@@ -1,0 +1,184 @@
+"""Clinic setup: rooms, opening hours, closures, practitioners, their hours and time off, and
+appointment types.
+
+Times a person types or reads are local to the clinic (``settings.TIME_ZONE``); instants are
+stored as aware UTC datetimes. Weekly patterns (opening and working hours) are local wall-clock
+times, so 09:00 stays 09:00 across a clock change.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+# How far apart maintenance visits may be, for the clinic default and a patient's own interval.
+MAINTENANCE_WEEKS_MIN, MAINTENANCE_WEEKS_MAX = 1, 26
+
+class Weekday(models.IntegerChoices):
+    # Python's date.weekday() numbering, so no translation is needed anywhere.
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class ClinicSettings(models.Model):
+    """The one row of clinic-wide settings (the primary key is always 1)."""
+
+    name = models.CharField(max_length=120, default="Acuclinic")
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    maintenance_weeks = models.PositiveSmallIntegerField(
+        "weeks to the next maintenance visit",
+        default=5,
+        help_text="After the last treatment of a series, and after each maintenance visit (4–6 is usual).",
+    )
+    visit_reminder_hours = models.PositiveSmallIntegerField("hours before a visit to remind", default=48)
+    maintenance_reminder_days = models.PositiveSmallIntegerField("days before maintenance is due to remind", default=7)
+    slot_minutes = models.PositiveSmallIntegerField(
+        "booking grid in minutes", default=15, help_text="Visits start on this grid (e.g. 09:00, 09:15, ...)."
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "clinic settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="clinic_settings_single_row"),
+            models.CheckConstraint(
+                condition=Q(maintenance_weeks__gte=MAINTENANCE_WEEKS_MIN) & Q(maintenance_weeks__lte=MAINTENANCE_WEEKS_MAX),
+                name="clinic_maintenance_weeks_range",
+            ),
+            models.CheckConstraint(condition=Q(slot_minutes__in=[5, 10, 15, 20, 30, 60]), name="clinic_slot_minutes_grid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> "ClinicSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @property
+    def time_zone(self) -> str:
+        # Read-only here: the zone comes from the environment (CLINIC_TIME_ZONE) so that Celery,
+        # Django and this app can never disagree.
+        return settings.TIME_ZONE
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    display_order = models.PositiveSmallIntegerField(default=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningHours(models.Model):
+    """The clinic's opening hours on one weekday (local time). A weekday without a row is closed."""
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, unique=True)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday"]
+        verbose_name_plural = "opening hours"
+        constraints = [models.CheckConstraint(condition=Q(opens__lt=models.F("closes")), name="opening_hours_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class Closure(models.Model):
+    """Days the whole clinic is closed (holidays), first and last day included."""
+
+    first_day = models.DateField()
+    last_day = models.DateField()
+    reason = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["first_day"]
+        constraints = [models.CheckConstraint(condition=Q(first_day__lte=models.F("last_day")), name="closure_order")]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.first_day:%d %b %Y}–{self.last_day:%d %b %Y})"
+
+
+class Practitioner(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practitioner")
+    display_name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class WorkingHours(models.Model):
+    """One working period of a practitioner on a weekday (local time); several make a split shift."""
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["practitioner", "weekday", "starts"]
+        verbose_name_plural = "working hours"
+        constraints = [models.CheckConstraint(condition=Q(starts__lt=models.F("ends")), name="working_hours_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class TimeOff(models.Model):
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name_plural = "time off"
+        indexes = [models.Index(fields=["practitioner", "starts_at"], name="timeoff_practitioner_start_idx")]
+        constraints = [models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="time_off_order")]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} off {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class AppointmentType(models.Model):
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", "Initial consultation and treatment"
+        TREATMENT = "treatment", "Treatment"
+        MAINTENANCE = "maintenance", "Maintenance"
+
+    name = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    duration_minutes = models.PositiveSmallIntegerField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5) & Q(duration_minutes__lte=480), name="appointment_type_duration"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.duration_minutes} min)"
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.duration_minutes)

@@ -1,0 +1,156 @@
+"""A visit's life after booking: the patient confirms, arrives, is treated (completed), misses it
+(no-show), or it is cancelled, optionally with a make-up session at the end of the series.
+
+Which status may follow which is ``Visit.TRANSITIONS``; each function here locks the row, makes
+the change through ``Visit.change_status`` and keeps reminders, series and maintenance in step in
+the same transaction.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from scheduling.availability import Availability
+from scheduling.clock import clinic_zone, to_local
+from scheduling.errors import BookingError, database_clash_is_slot_taken
+from scheduling.maintenance import maintenance_restart
+from scheduling.models import AppointmentType, Series, Visit
+from scheduling.proposal import MAX_SHIFT_DAYS, MIN_GAP_DAYS, nearest_slot, search_days
+from scheduling.reminders import maintenance_reminders_refresh, series_reminder_refresh, visit_reminders_replace
+from staff.audit import audit_record
+
+
+def visit_confirm(*, visit: Visit) -> Visit:
+    """The patient confirmed the visit through the link in their reminder e-mail."""
+    with transaction.atomic():
+        visit = Visit.objects.locked(visit.pk)
+        visit.refuse_unless(Visit.CHANGEABLE, "confirmed")
+        visit.confirmed_at = timezone.now()
+        visit.save(update_fields=["confirmed_at", "updated_at"])
+        audit_record(user=None, action="change", obj=visit, patient_id=visit.patient_id,
+                     summary="Confirmed by the patient (e-mail link)")
+    return visit
+
+
+def visit_mark_arrived(*, visit: Visit, by) -> Visit:
+    with transaction.atomic():
+        visit = Visit.objects.locked(visit.pk)
+        visit.change_status(Visit.Status.ARRIVED, at=timezone.now())
+        visit_reminders_replace(visits=[visit], note="The patient has arrived.")
+        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary="Arrived")
+    return visit
+
+
+def visit_mark_no_show(*, visit: Visit, by) -> Visit:
+    with transaction.atomic():
+        visit = Visit.objects.locked(visit.pk)
+        visit.change_status(Visit.Status.NO_SHOW, at=timezone.now())
+        _reminders_after_visit_ends(visit)
+        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary="No-show")
+    return visit
+
+
+def visit_cancel(*, visit: Visit, reason: str, by, make_up: bool = False) -> Visit | None:
+    """Cancels a visit (freeing its time). With ``make_up``, books a replacement session after the
+    series' last one, on its cadence at the preferred time or the nearest free time; if none can
+    be found nothing is cancelled. Returns the make-up visit, if any."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Give a reason for the cancellation."]})
+    with database_clash_is_slot_taken(), transaction.atomic():
+        visit = Visit.objects.locked(visit.pk)
+        visit.change_status(Visit.Status.CANCELLED, at=timezone.now(), cancel_reason=reason)
+        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary=f"Cancelled: {reason}")
+        extra = _book_make_up(visit=visit, by=by, tz=clinic_zone()) if make_up else None
+        _reminders_after_visit_ends(visit, extra=extra)
+    return extra
+
+
+def _make_up_slot(series: Series, *, after: dt.datetime, tz: ZoneInfo) -> tuple[dt.datetime, int, dt.date]:
+    """The make-up session's start and room: a cadence after ``after``, at the series' time or
+    the nearest free time around that day; and the day it aimed for."""
+    target_day = to_local(after, tz).date() + dt.timedelta(days=series.cadence_days)
+    max_shift = MAX_SHIFT_DAYS[series.cadence_days]
+    availability = Availability(
+        practitioner=series.practitioner,
+        first_day=target_day - dt.timedelta(days=max_shift),
+        last_day=target_day + dt.timedelta(days=max_shift),
+        patient_id=series.patient_id,
+        tz=tz,
+    )
+    found = nearest_slot(
+        availability,
+        days=search_days(target_day, max_shift),
+        preferred_time=series.preferred_time,
+        duration=series.appointment_type.duration,
+        earliest_day=to_local(after, tz).date() + dt.timedelta(days=MIN_GAP_DAYS[series.cadence_days]),
+        now=timezone.now(),
+    )
+    if found is None:
+        raise BookingError(
+            f"No free time for a make-up session around {target_day:%a %d %b %Y}; nothing was cancelled. "
+            "Cancel without a make-up session and book it by hand."
+        )
+    return found, availability.free_room(starts_at=found, ends_at=found + series.appointment_type.duration), target_day
+
+
+def _book_make_up(*, visit: Visit, by, tz: ZoneInfo) -> Visit:
+    series = visit.series
+    if series is None:
+        raise BookingError("Only a session of a series can get a make-up session.")
+    series_visits = list(series.visits.all())
+    after = max((v.starts_at for v in series_visits if v.status in Visit.BLOCKING), default=visit.starts_at)
+    starts_at, room_id, target_day = _make_up_slot(series, after=after, tz=tz)
+    local = to_local(starts_at, tz)
+    make_up = Visit.objects.create(
+        patient_id=series.patient_id,
+        practitioner=series.practitioner,
+        room_id=room_id,
+        appointment_type=series.appointment_type,
+        series=series,
+        sequence=max(v.sequence for v in series_visits) + 1,
+        starts_at=starts_at,
+        ends_at=starts_at + series.appointment_type.duration,
+        shifted=local.time() != series.preferred_time or local.date() != target_day,
+        created_by=by,
+    )
+    audit_record(user=by, action="create", obj=make_up, patient_id=series.patient_id, summary="Booked a make-up session")
+    return make_up
+
+
+def _reminders_after_visit_ends(visit: Visit, *, extra: Visit | None = None) -> None:
+    """A visit that will not happen (cancelled, missed): its reminder goes, a make-up gets one,
+    its series may now have sessions to book, and a lost maintenance visit brings back the
+    maintenance reminders."""
+    note = f"The visit is {visit.get_status_display().lower()}."
+    visit_reminders_replace(visits=[visit, extra] if extra else [visit], note=note)
+    if visit.series_id:
+        series_reminder_refresh(series=visit.series)
+    if visit.appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
+        maintenance_reminders_refresh(patient_id=visit.patient_id)
+
+
+def visit_complete(*, visit: Visit, by) -> Visit:
+    """Marks the visit done. Called by treatments when the session record is saved (and usable
+    without any front-desk step). Completing the last open visit of a series completes the series
+    and starts maintenance; completing a maintenance visit sets the next maintenance due date."""
+    with transaction.atomic():
+        visit = Visit.objects.locked(visit.pk)
+        visit.change_status(Visit.Status.COMPLETED, at=timezone.now())
+        visit_reminders_replace(visits=[visit], note="The visit is completed.")
+        day = to_local(visit.starts_at).date()
+        if visit.series is not None:
+            # Lock the series so two visits completed at once cannot both miss "last one done".
+            series = Series.objects.select_for_update().get(pk=visit.series_id)
+            if not series.visits.filter(status__in=Visit.OPEN).exists():
+                series.status, series.completed_on = Series.Status.COMPLETED, day
+                series.save(update_fields=["status", "completed_on"])
+                series_reminder_refresh(series=series)
+                maintenance_restart(patient_id=visit.patient_id, day=day)
+        if visit.appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
+            maintenance_restart(patient_id=visit.patient_id, day=day)
+        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary="Completed")
+    return visit
