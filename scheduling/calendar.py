@@ -57,6 +57,14 @@ class CalendarGrid:
         return [(index + 2, time) for index, time in enumerate(self.times)]
 
     @property
+    def hour_labels(self) -> list[tuple[int, int, dt.time]]:
+        """(row, rows spanned, time) of each time label: the first row and every full hour,
+        each spanning the rows up to the next label."""
+        rows = [(row, time) for index, (row, time) in enumerate(self.time_rows) if index == 0 or time.minute == 0]
+        ends = [row for row, _ in rows[1:]] + [len(self.times) + 2]
+        return [(row, end - row, time) for (row, time), end in zip(rows, ends)]
+
+    @property
     def day_columns(self) -> list[tuple[int, dt.date, str | None]]:
         return [(index + 2, day, self.closed.get(day)) for index, day in enumerate(self.days)]
 
