@@ -1,4 +1,5 @@
-"""Finding patients: the staff search box and the probable-duplicate check at intake."""
+"""Finding patients: the staff search box, the pickers that search as you type, and the
+probable-duplicate check at intake."""
 
 import datetime as dt
 import re
@@ -37,6 +38,22 @@ def patient_search(query: str) -> QuerySet[Patient]:
             condition |= Q(date_of_birth=day)
         patients = patients.filter(condition)
     return patients
+
+
+# A picker shows this many matches; the staff narrow the search rather than scroll.
+PICKER_RESULTS = 20
+
+
+def patient_matches(query: str, *, limit: int = PICKER_RESULTS) -> list[Patient]:
+    """The first ``limit`` patients matching ``query``, for a picker that searches as you type
+    (one query; on PostgreSQL the trigram indexes of migration 0005 serve the substring match)."""
+    return list(patient_search(query).only("first_name", "last_name", "date_of_birth", "email", "phone")[:limit])
+
+
+def picker_label(patient: Patient) -> str:
+    """How a picker names a patient: enough to tell two of the same name apart."""
+    contact = patient.email or patient.phone
+    return f"{patient.last_name}, {patient.first_name} · {patient.date_of_birth:%d %b %Y}" + (f" · {contact}" if contact else "")
 
 
 def probable_duplicates(*, first_name: str, last_name: str, date_of_birth: dt.date | None, email: str) -> list[Patient]:

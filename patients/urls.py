@@ -6,6 +6,7 @@ app_name = "patients"
 urlpatterns = [
     path("", views.patient_list, name="list"),
     path("new/", views.intake, name="intake"),
+    path("search/", views.patient_search_results, name="search"),
     path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/edit/", views.patient_edit, name="edit"),
     path("<int:pk>/screening/new/", views.screening_new, name="screening_new"),

@@ -5,6 +5,7 @@ render."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -29,6 +30,7 @@ from patients.intake import (
     screening_record,
 )
 from patients.models import Patient, Screening
+from patients.search import patient_matches, picker_label
 from patients.selectors import active_concerns, concern_severities, patients_listed, patients_with_record
 from staff.access import require, staff_only
 from staff.errors import add_domain_errors
@@ -42,6 +44,15 @@ def patient_list(request):
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     page = Paginator(patients_listed(query), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "patients/list.html", {"form": form, "query": query, "page": page})
+
+
+@require("patients.view_patient")
+def patient_search_results(request):
+    """The matches of a patient picker as you type (JSON: id and label, at most 20)."""
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    results = [{"id": p.pk, "label": picker_label(p)} for p in patient_matches(query)] if query else []
+    return JsonResponse({"results": results})
 
 
 @require("patients.add_patient", "patients.add_screening")

@@ -1,18 +1,37 @@
 """When a practitioner can see a patient: opening hours ∩ working hours, minus closures, time off
-and the visits already booked (the practitioner's, the patient's, and every room's).
+and the visits already booked (the practitioner's, the patient's, and the rooms').
 
-Everything for a window of days is loaded in a fixed number of queries (one for the visits), and
-each candidate start is then checked in memory, so listing a month of free slots, or proposing a
-12-session series, costs the same few queries however much history the clinic has.
+It reads only what a question needs, so years of a clinic group's history cost nothing:
+
+- the practitioner's and the patient's visits in the window asked, in one query on a bounded
+  index range (a visit lasts at most ``MAX_VISIT`` — a check constraint holds it — so one
+  overlapping the window starts at most that long before it), as plain tuples;
+- the rooms' visits only for the exact times whose room is asked (``free_room``, a room named
+  in ``problem``), fetched for all of them in one query (``prefetch_rooms``); for a long list of
+  free slots, room by room in order, each asked only about the slots still without a room
+  (``first_free_rooms``: usually the first room or two answer);
+- whether *some* room is free (rooms' saturation) without reading rooms' visits when the clinic
+  has more rooms than other practitioners: at any moment each of them holds at most one room
+  (their visits never overlap, by constraint), so a room is always left. Otherwise the rooms'
+  visits of the window are read once.
+
+Clashes are found by bisect over intervals sorted by start; free starts by one sweep per day.
 """
 
 import datetime as dt
-from collections import defaultdict
+from bisect import bisect_left, insort
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db.models import Count, Q, Subquery, Value
+
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
 from scheduling.models import ClinicSettings, Closure, OpeningHours, Practitioner, Room, TimeOff, Visit, WorkingHours
+
+# The longest a visit may last (held by the check constraint ``visit_at_most_8_hours``).
+MAX_VISIT = dt.timedelta(hours=8)
+# Holds (times proposed but not yet written) sort after visits starting at the same time.
+_HOLD = float("inf")
 
 
 @dataclass(frozen=True)
@@ -31,18 +50,35 @@ class Problem:
     conflict: bool = False
 
 
-@dataclass(frozen=True)
-class _Busy:
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    practitioner_id: int
-    patient_id: int
-    room_id: int
-
-
 def overlaps(a_start: dt.datetime, a_end: dt.datetime, b_start: dt.datetime, b_end: dt.datetime) -> bool:
     # Half-open ranges: 10:00–11:00 and 11:00–12:00 do not overlap.
     return a_start < b_end and b_start < a_end
+
+
+class _Intervals:
+    """Busy intervals sorted by (start, order); each lasts at most ``MAX_VISIT``, so those
+    overlapping [start, end) start in [start − MAX_VISIT, end): a bisect finds them."""
+
+    def __init__(self) -> None:
+        # (start, order, item): ``order`` (the visit's id, or _HOLD) makes the order total.
+        self.entries: list[tuple[dt.datetime, float, tuple]] = []
+
+    def add(self, starts_at: dt.datetime, order: float, item: tuple) -> None:
+        insort(self.entries, (starts_at, order, item), key=lambda entry: entry[:2])
+
+    def extend(self, entries: list[tuple[dt.datetime, float, tuple]]) -> None:
+        self.entries.extend(entries)
+        self.entries.sort(key=lambda entry: entry[:2])
+
+    def overlapping(self, starts_at: dt.datetime, ends_at: dt.datetime):
+        """Items overlapping [starts_at, ends_at), in order; each item's [1] is its end."""
+        entries = self.entries
+        index = bisect_left(entries, starts_at - MAX_VISIT, key=lambda entry: entry[0])
+        while index < len(entries) and entries[index][0] < ends_at:
+            item = entries[index][2]
+            if item[1] > starts_at:
+                yield item
+            index += 1
 
 
 class Availability:
@@ -61,45 +97,142 @@ class Availability:
         patient_id: int | None = None,
         ignore_visit_ids: tuple[int, ...] | list[int] = (),
         tz: ZoneInfo | None = None,
+        settings: ClinicSettings | None = None,
     ) -> None:
         self.tz = tz or clinic_zone()
         self.practitioner = practitioner
         self.patient_id = patient_id
         self.first_day, self.last_day = first_day, last_day
-        self.step = dt.timedelta(minutes=ClinicSettings.load().slot_minutes)
+        self.ignore_visit_ids = list(ignore_visit_ids)
+        self.step = dt.timedelta(minutes=(settings or ClinicSettings.load()).slot_minutes)
         self.opening = {row.weekday: (row.opens, row.closes) for row in OpeningHours.objects.all()}
         self.closures = list(Closure.objects.filter(first_day__lte=last_day, last_day__gte=first_day))
-        self.working: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
+        self.working: dict[int, list[tuple[dt.time, dt.time]]] = {}
         for weekday, starts, ends in WorkingHours.objects.filter(practitioner=practitioner).values_list(
             "weekday", "starts", "ends"
         ):
-            self.working[weekday].append((starts, ends))
-        self.room_ids = list(Room.objects.filter(active=True).values_list("id", flat=True))
+            self.working.setdefault(weekday, []).append((starts, ends))
+        # The rooms in use, each row also counting the other practitioners (see _some_room_free).
+        others = (
+            Practitioner.objects.exclude(pk=practitioner.pk).order_by().values(one=Value(1))
+            .annotate(count=Count("pk")).values("count")
+        )
+        rooms = list(Room.objects.filter(active=True).annotate(others=Subquery(others)).values_list("id", "others"))
+        self.room_ids = [room_id for room_id, _ in rooms]
+        # Other practitioners hold at most one room each at a time (their visits never overlap,
+        # by constraint): with more rooms than them, some room is always free for this one.
+        self._rooms_always_free = bool(rooms) and (rooms[0][1] or 0) < len(rooms)
         # A day's margin on each side: the window is in local days, the query in UTC.
-        window_start = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time.min, tzinfo=self.tz)
-        window_end = dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time.min, tzinfo=self.tz)
+        self.window_start = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time.min, tzinfo=self.tz)
+        self.window_end = dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time.min, tzinfo=self.tz)
         self.time_off = list(
-            TimeOff.objects.filter(practitioner=practitioner, starts_at__lt=window_end, ends_at__gt=window_start)
+            TimeOff.objects.filter(
+                practitioner=practitioner, starts_at__lt=self.window_end, ends_at__gt=self.window_start
+            ).values_list("starts_at", "ends_at")
         )
-        self.busy: dict[dt.date, list[_Busy]] = defaultdict(list)
+        # (start, end, is the practitioner's, is the patient's, room)
+        self.busy = _Intervals()
+        whose = Q(practitioner=practitioner) | Q(patient_id=patient_id) if patient_id else Q(practitioner=practitioner)
+        self.busy.extend([
+            (starts_at, visit_id, (starts_at, ends_at, practitioner_id == practitioner.pk,
+                                   bool(patient_id) and visit_patient_id == patient_id, room_id))
+            for visit_id, starts_at, ends_at, practitioner_id, visit_patient_id, room_id in self._visits(whose).values_list(
+                "id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id"
+            )
+        ])
+        # Rooms' visits, by room, read only for the times asked (see prefetch_rooms).
+        self.rooms = _Intervals()
+        self._rooms_known: list[tuple[dt.datetime, dt.datetime]] = []
+        self._holds: list[tuple[dt.datetime, dt.datetime, int | None]] = []
+        self._window_rooms_read = False
+
+    def _visits(self, condition: Q, *, starts_at: dt.datetime | None = None, ends_at: dt.datetime | None = None):
+        starts_at, ends_at = starts_at or self.window_start, ends_at or self.window_end
+        return (
+            Visit.objects.filter(
+                condition, status__in=Visit.BLOCKING,
+                starts_at__gte=starts_at - MAX_VISIT, starts_at__lt=ends_at, ends_at__gt=starts_at,
+            )
+            .exclude(id__in=self.ignore_visit_ids)
+            .order_by()
+        )
+
+    # --- Rooms ---------------------------------------------------------------------------------
+    def prefetch_rooms(self, times: list[tuple[dt.datetime, dt.datetime]]) -> None:
+        """Reads, in one query, which rooms are taken at each of ``times`` (those not known yet)."""
+        wanted = [(s, e) for s, e in times if not self._rooms_known_at(s, e)]
+        if not wanted:
+            return
+        ranges = Q()
+        for starts_at, ends_at in _merged(wanted):
+            ranges |= Q(starts_at__gte=starts_at - MAX_VISIT, starts_at__lt=ends_at, ends_at__gt=starts_at)
+            self._rooms_known.append((starts_at, ends_at))
+        self._load_rooms(ranges)
+
+    def _load_rooms(self, ranges: Q) -> None:
         rows = (
-            Visit.objects.filter(status__in=Visit.BLOCKING, starts_at__lt=window_end, ends_at__gt=window_start)
-            .exclude(id__in=list(ignore_visit_ids))
-            .values_list("starts_at", "ends_at", "practitioner_id", "patient_id", "room_id")
+            Visit.objects.filter(ranges, status__in=Visit.BLOCKING, room_id__in=self.room_ids)
+            .exclude(id__in=self.ignore_visit_ids)
+            .order_by()
+            .values_list("id", "starts_at", "ends_at", "room_id")
         )
-        for row in rows:
-            self._add_busy(_Busy(*row))
+        seen = {entry[:2] for entry in self.rooms.entries}
+        new = [(starts_at, visit_id, (starts_at, ends_at, room_id)) for visit_id, starts_at, ends_at, room_id in rows]
+        new += [(starts_at, _HOLD, (starts_at, ends_at, room_id)) for starts_at, ends_at, room_id in self._holds]
+        self.rooms.extend([entry for entry in new if entry[:2] not in seen])
 
-    def _add_busy(self, busy: _Busy) -> None:
-        # Filed under each local day it touches, so a check only looks at one day's visits.
-        day = to_local(busy.starts_at, self.tz).date()
-        last = to_local(busy.ends_at, self.tz).date()
-        while day <= last:
-            self.busy[day].append(busy)
-            day += dt.timedelta(days=1)
+    def first_free_rooms(self, times: list[tuple[dt.datetime, dt.datetime]]) -> list[int | None]:
+        """For each of ``times``, the room ``free_room`` would give (the first in order free
+        then). The rooms are asked in turn, each only about the times still without a room, so
+        a long list of free slots reads a room or two's visits, not every room's."""
+        if self._window_rooms_read:
+            return [self.free_room(starts_at=s, ends_at=e) for s, e in times]
+        rooms: list[int | None] = [None] * len(times)
+        waiting = sorted(range(len(times)), key=lambda index: times[index])
+        for room_id in self.room_ids:
+            if not waiting:
+                break
+            first, last = times[waiting[0]][0], max(times[index][1] for index in waiting)
+            busy = _Intervals()
+            busy.extend(
+                [(s, visit_id, (s, e)) for visit_id, s, e in self._visits(Q(room_id=room_id), starts_at=first, ends_at=last)
+                 .values_list("id", "starts_at", "ends_at")]
+                + [(s, _HOLD, (s, e)) for s, e, held_room in self._holds if held_room == room_id]
+            )
+            still = []
+            for index in waiting:
+                if next(busy.overlapping(*times[index]), None) is None:
+                    rooms[index] = room_id
+                else:
+                    still.append(index)
+            waiting = still
+        return rooms
 
-    def hold(self, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int) -> None:
-        self._add_busy(_Busy(starts_at, ends_at, self.practitioner.pk, self.patient_id or 0, room_id))
+    def _rooms_known_at(self, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+        return any(known_start <= starts_at and ends_at <= known_end for known_start, known_end in self._rooms_known)
+
+    def _taken_rooms(self, starts_at: dt.datetime, ends_at: dt.datetime) -> set[int]:
+        self.prefetch_rooms([(starts_at, ends_at)])
+        return {item[2] for item in self.rooms.overlapping(starts_at, ends_at)}
+
+    def _some_room_free(self, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+        if self._rooms_always_free:
+            # This practitioner is free then (checked before): the others leave a room.
+            return True
+        if not self._window_rooms_read:
+            # Rooms can fill up: read the window's rooms once rather than time by time.
+            self._window_rooms_read = True
+            self.prefetch_rooms([(self.window_start, self.window_end)])
+        taken = self._taken_rooms(starts_at, ends_at)
+        return any(room not in taken for room in self.room_ids)
+
+    # --- Questions -----------------------------------------------------------------------------
+    def hold(self, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None) -> None:
+        # ``room_id`` None: a time held before its room is chosen (see booking.series_propose).
+        self.busy.add(starts_at, _HOLD, (starts_at, ends_at, True, bool(self.patient_id), room_id))
+        self._holds.append((starts_at, ends_at, room_id))
+        if self._rooms_known:
+            self.rooms.add(starts_at, _HOLD, (starts_at, ends_at, room_id))
 
     def closure_on(self, day: dt.date) -> Closure | None:
         return next((c for c in self.closures if c.first_day <= day <= c.last_day), None)
@@ -118,6 +251,15 @@ class Availability:
                 )
         return result
 
+    def _clash(self, starts_at: dt.datetime, ends_at: dt.datetime) -> Problem | None:
+        # The first overlapping visit (in start order) says whose clash it is.
+        for _start, _end, practitioners, patients, _room in self.busy.overlapping(starts_at, ends_at):
+            if practitioners:
+                return Problem(f"{self.practitioner} already has a visit then.", conflict=True)
+            if patients:
+                return Problem("The patient already has a visit then.", conflict=True)
+        return None
+
     def problem(self, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None = None) -> Problem | None:
         """None if the time can be booked (in ``room_id``, or in some room), else why not."""
         day = to_local(starts_at, self.tz).date()
@@ -126,53 +268,114 @@ class Availability:
             return Problem(f"The clinic is closed on {day:%a %d %b %Y} ({closure.reason}).")
         if not any(start <= starts_at and ends_at <= end for start, end in self.periods(day)):
             return Problem(f"{self.practitioner} does not work then, or the clinic is not open.")
-        if any(overlaps(starts_at, ends_at, off.starts_at, off.ends_at) for off in self.time_off):
+        return self._problem_at(starts_at, ends_at, room_id)
+
+    def _problem_at(self, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None) -> Problem | None:
+        if any(overlaps(starts_at, ends_at, off_start, off_end) for off_start, off_end in self.time_off):
             return Problem(f"{self.practitioner} has time off then.")
-        taken_rooms = set()
-        for busy in self.busy.get(day, []):
-            if not overlaps(starts_at, ends_at, busy.starts_at, busy.ends_at):
-                continue
-            if busy.practitioner_id == self.practitioner.pk:
-                return Problem(f"{self.practitioner} already has a visit then.", conflict=True)
-            if self.patient_id and busy.patient_id == self.patient_id:
-                return Problem("The patient already has a visit then.", conflict=True)
-            taken_rooms.add(busy.room_id)
+        clash = self._clash(starts_at, ends_at)
+        if clash:
+            return clash
         if room_id is not None:
             if room_id not in self.room_ids:
                 return Problem("That room is not in use.")
-            if room_id in taken_rooms:
+            if room_id in self._taken_rooms(starts_at, ends_at):
                 return Problem("That room is taken then.", conflict=True)
-        elif not any(room not in taken_rooms for room in self.room_ids):
+        elif not self._some_room_free(starts_at, ends_at):
             return Problem("No room is free then.", conflict=True)
         return None
 
     def free_room(self, *, starts_at: dt.datetime, ends_at: dt.datetime, prefer: int | None = None) -> int | None:
-        day = to_local(starts_at, self.tz).date()
-        taken = {b.room_id for b in self.busy.get(day, []) if overlaps(starts_at, ends_at, b.starts_at, b.ends_at)}
+        taken = self._taken_rooms(starts_at, ends_at)
         if prefer in self.room_ids and prefer not in taken:
             return prefer
         return next((room for room in self.room_ids if room not in taken), None)
 
+    def free_starts(self, day: dt.date, duration: dt.timedelta) -> list[dt.datetime]:
+        """Free start times on ``day`` on the clinic's booking grid, by one sweep per period."""
+        starts = []
+        for period_start, period_end in self.periods(day):
+            starts += self._free(list(self._grid(period_start, period_end, duration)), duration)
+        return starts
+
+    def free_among(self, day: dt.date, starts: list[dt.datetime], duration: dt.timedelta) -> list[dt.datetime]:
+        """Those of ``starts`` (ascending, on ``day``) that can be booked, by one sweep."""
+        periods = self.periods(day)
+        return self._free(
+            [s for s in starts if any(p_start <= s and s + duration <= p_end for p_start, p_end in periods)], duration
+        )
+
+    def _free(self, starts: list[dt.datetime], duration: dt.timedelta) -> list[dt.datetime]:
+        if not starts:
+            return []
+        first, last = starts[0], starts[-1] + duration
+        busy = sorted(
+            [(s, e) for s, e, practitioners, patients, _ in self.busy.overlapping(first, last) if practitioners or patients]
+            + [(s, e) for s, e in self.time_off if overlaps(s, e, first, last)]
+        )
+        return [start for start in free_of(busy, starts, duration) if self._some_room_free(start, start + duration)]
+
+    def _grid(self, period_start: dt.datetime, period_end: dt.datetime, duration: dt.timedelta):
+        if period_start.utcoffset() == period_end.utcoffset():
+            # No clock change inside: plain steps (aware arithmetic in one zone is wall-clock).
+            start = period_start
+            while start + duration <= period_end:
+                yield start
+                start += self.step
+            return
+        # Step in wall-clock time so the grid stays on :00/:15/... on a clock-change day.
+        wall = period_start.replace(tzinfo=None)
+        while True:
+            try:
+                start = local_datetime(wall.date(), wall.time(), tz=self.tz, fold=0)
+            except NonexistentLocalTime:
+                wall += self.step
+                continue
+            if start + duration > period_end:
+                return
+            yield start
+            wall += self.step
+
     def free_slots(self, day: dt.date, duration: dt.timedelta) -> list[Slot]:
         """Free start times on ``day`` on the clinic's booking grid, each with a free room."""
-        slots = []
-        for period_start, period_end in self.periods(day):
-            # Step in wall-clock time so the grid stays on :00/:15/... on a clock-change day.
-            wall = period_start.replace(tzinfo=None)
-            while True:
-                try:
-                    start = local_datetime(wall.date(), wall.time(), tz=self.tz, fold=0)
-                except NonexistentLocalTime:
-                    wall += self.step
-                    continue
-                end = start + duration
-                if end > period_end:
-                    break
-                if self.problem(starts_at=start, ends_at=end) is None:
-                    room = self.free_room(starts_at=start, ends_at=end)
-                    slots.append(Slot(start, end, room))
-                wall += self.step
-        return slots
+        times = [(start, start + duration) for start in self.free_starts(day, duration)]
+        return [Slot(s, e, room) for (s, e), room in zip(times, self.first_free_rooms(times))]
+
+
+def free_of(busy: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], duration: dt.timedelta) -> list[dt.datetime]:
+    """Those of ``starts`` (ascending) whose [start, start + duration) meets none of ``busy``
+    (sorted by start), in one sweep: what ended by one start cannot clash with a later one."""
+    free, first = [], 0
+    for start in starts:
+        end = start + duration
+        while first < len(busy) and busy[first][1] <= start:
+            first += 1
+        if not _clashes(busy, first, start, end):
+            free.append(start)
+    return free
+
+
+def _clashes(busy: list[tuple[dt.datetime, dt.datetime]], first: int, start: dt.datetime, end: dt.datetime) -> bool:
+    # Busy intervals may overlap each other (the patient's visit inside a time off), so the
+    # first one left is not always the first to end: look on while they start before ``end``.
+    for index in range(first, len(busy)):
+        busy_start, busy_end = busy[index]
+        if busy_start >= end:
+            return False
+        if busy_end > start:
+            return True
+    return False
+
+
+def _merged(times: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Overlapping or touching ranges joined, so a day of slots is one range in the query."""
+    merged: list[list[dt.datetime]] = []
+    for starts_at, ends_at in sorted(times):
+        if merged and starts_at <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], ends_at)
+        else:
+            merged.append([starts_at, ends_at])
+    return [(s, e) for s, e in merged]
 
 
 def free_slots(
@@ -184,14 +387,13 @@ def free_slots(
     patient_id: int | None = None,
     tz: ZoneInfo | None = None,
 ) -> dict[dt.date, list[Slot]]:
-    """Free start times (with a free room) for each day of the range, in a fixed number of queries."""
+    """Free start times (with a free room) for each day of the range, in a fixed number of queries
+    (plus one per room asked when the first rooms are taken: see ``first_free_rooms``)."""
     last_day = last_day or first_day
     availability = Availability(
         practitioner=practitioner, first_day=first_day, last_day=last_day, patient_id=patient_id, tz=tz
     )
-    result = {}
-    day = first_day
-    while day <= last_day:
-        result[day] = availability.free_slots(day, duration)
-        day += dt.timedelta(days=1)
-    return result
+    days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    times = {day: [(s, s + duration) for s in availability.free_starts(day, duration)] for day in days}
+    rooms = iter(availability.first_free_rooms([time for day_times in times.values() for time in day_times]))
+    return {day: [Slot(s, e, next(rooms)) for s, e in day_times] for day, day_times in times.items()}

@@ -45,6 +45,7 @@ def _check_sessions(proposal: SeriesProposal, *, tz: ZoneInfo, now: dt.datetime)
         practitioner=proposal.practitioner, first_day=min(days), last_day=max(days),
         patient_id=proposal.patient.pk, tz=tz,
     )
+    availability.prefetch_rooms([(s.starts_at, s.ends_at) for s in proposal.sessions])
     for session in proposal.sessions:
         if session.starts_at <= now:
             raise BookingError(f"Session {session.sequence} is in the past.")
@@ -194,6 +195,7 @@ def _choose_rooms(visit: Visit, moves: list[tuple[Visit, dt.datetime]], *, tz: Z
         practitioner=visit.practitioner, first_day=min(new_days), last_day=max(new_days),
         patient_id=visit.patient_id, ignore_visit_ids=[v.pk for v, _ in moves], tz=tz,
     )
+    availability.prefetch_rooms([(start, start + (v.ends_at - v.starts_at)) for v, start in moves])
     for other, new_start in moves:
         new_end = new_start + (other.ends_at - other.starts_at)
         room = availability.free_room(starts_at=new_start, ends_at=new_end, prefer=other.room_id)

@@ -8,7 +8,7 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
-from patients.models import Patient
+from patients.picker import PatientField
 from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_datetime
 from scheduling.models import AppointmentType, Practitioner, Room, Series
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
@@ -61,7 +61,7 @@ class LocalTimeMixin:
 
 
 class SeriesForm(forms.Form):
-    patient = forms.ModelChoiceField(Patient.objects.all())
+    patient = PatientField()
     practitioner = forms.ModelChoiceField(Practitioner.objects.filter(active=True))
     appointment_type = forms.ModelChoiceField(
         AppointmentType.objects.filter(active=True).exclude(kind=AppointmentType.Kind.MAINTENANCE),
@@ -205,7 +205,7 @@ def _proposal_from_payload(payload: dict) -> SeriesProposal:
 
 
 class VisitForm(LocalTimeMixin, forms.Form):
-    patient = forms.ModelChoiceField(Patient.objects.all())
+    patient = PatientField()
     practitioner = forms.ModelChoiceField(Practitioner.objects.filter(active=True))
     appointment_type = forms.ModelChoiceField(AppointmentType.objects.filter(active=True), label="Type")
     day = forms.DateField(widget=DateInput, label="Date")

@@ -96,22 +96,22 @@ def nearest_slot(
     duration: dt.timedelta,
     earliest_day: dt.date | None,
     now: dt.datetime,
-) -> tuple[dt.datetime, int] | None:
+) -> dt.datetime | None:
     """On the first of ``days`` that has free time, the free start closest to
-    ``preferred_time`` (among equally close times the earlier one)."""
+    ``preferred_time`` (among equally close times the earlier one). Its room is the caller's
+    to choose (``free_room``), so a series reads the rooms of all its sessions at once."""
     preferred_minutes = preferred_time.hour * 60 + preferred_time.minute
 
-    def closeness(slot):
-        local = to_local(slot.starts_at, availability.tz)
-        return abs(local.hour * 60 + local.minute - preferred_minutes), slot.starts_at
+    def closeness(start):
+        local = to_local(start, availability.tz)
+        return abs(local.hour * 60 + local.minute - preferred_minutes), start
 
     for day in days:
         if (earliest_day and day < earliest_day) or not availability.first_day <= day <= availability.last_day:
             continue
-        slots = [s for s in availability.free_slots(day, duration) if s.starts_at > now]
-        if slots:
-            best = min(slots, key=closeness)
-            return best.starts_at, best.room_id
+        starts = [s for s in availability.free_starts(day, duration) if s > now]
+        if starts:
+            return min(starts, key=closeness)
     return None
 
 
@@ -149,7 +149,6 @@ def _place_on_cadence(
     if problem:
         return problem.message
     session.starts_at = target
-    session.room_id = availability.free_room(starts_at=target, ends_at=ends_at)
     return ""
 
 
@@ -174,7 +173,7 @@ def _place_session(
     search = dict(preferred_time=time, duration=session.appointment_type.duration, earliest_day=earliest_day, now=now)
     found = nearest_slot(availability, days=search_days(day, max_shift), **search)
     if found:
-        session.starts_at, session.room_id = found
+        session.starts_at = found
         session.shifted = True
         session.note = f"Not at {day:%a %d %b} {time:%H:%M}: {reason}"
         return None
@@ -187,7 +186,7 @@ def _place_session(
     if found is None:
         session.note = f"No free time near {day:%a %d %b}: {reason} Try another time of day or practitioner."
         return None
-    session.starts_at, session.room_id = found
+    session.starts_at = found
     session.shifted = True
     resume = _resume_day(session.starts_at, proposal=proposal, tz=availability.tz)
     session.note = f"Pushed back from {day:%a %d %b}: {reason} The following sessions continue from {resume:%a %d %b}."
@@ -244,6 +243,11 @@ def series_propose(
             continue
         if resume:
             anchor_day, anchor_index = resume, index + 1
-        availability.hold(starts_at=session.starts_at, ends_at=session.ends_at, room_id=session.room_id)
+        # Its room comes below: sessions never overlap each other, so none takes another's room.
+        availability.hold(starts_at=session.starts_at, ends_at=session.ends_at, room_id=None)
         previous_day = to_local(session.starts_at, tz).date()
+    placed = [s for s in proposal.sessions if s.starts_at]
+    availability.prefetch_rooms([(s.starts_at, s.ends_at) for s in placed])  # one query for all
+    for session in placed:
+        session.room_id = availability.free_room(starts_at=session.starts_at, ends_at=session.ends_at)
     return proposal

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from scheduling import booking, maintenance, proposal, selectors, visit_status
 from scheduling.access import patient_for, patient_request_for, reminder_for, visit_for
+from scheduling.calendar import calendar_grid
 from scheduling.clock import clinic_zone, to_local, today
 from scheduling.errors import SlotTaken
 from scheduling.forms import (
@@ -33,7 +34,6 @@ from scheduling.models import Practitioner, Room
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.reminders import outbox, patient_requests
 from scheduling.selectors import (
-    calendar_grid,
     maintenance_due,
     open_patient_requests,
     patient_timeline,

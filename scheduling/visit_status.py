@@ -94,7 +94,7 @@ def _make_up_slot(series: Series, *, after: dt.datetime, tz: ZoneInfo) -> tuple[
             f"No free time for a make-up session around {target_day:%a %d %b %Y}; nothing was cancelled. "
             "Cancel without a make-up session and book it by hand."
         )
-    return *found, target_day
+    return found, availability.free_room(starts_at=found, ends_at=found + series.appointment_type.duration), target_day
 
 
 def _book_make_up(*, visit: Visit, by, tz: ZoneInfo) -> Visit:

@@ -156,6 +156,11 @@ class Visit(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="visit_time_order"),
+            # Availability finds a visit overlapping a time among those starting at most this
+            # long before it (scheduling.availability.MAX_VISIT), on a bounded index range.
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=models.F("starts_at") + dt.timedelta(hours=8)), name="visit_at_most_8_hours"
+            ),
             models.CheckConstraint(
                 condition=Q(series__isnull=True, sequence__isnull=True) | Q(series__isnull=False, sequence__gte=1),
                 name="visit_series_sequence_together",

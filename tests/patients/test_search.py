@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from patients.search import patient_search, probable_duplicates
+from patients.search import PICKER_RESULTS, patient_matches, patient_search, picker_label, probable_duplicates
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +40,11 @@ def test_same_email_is_a_probable_duplicate(ada):
 
 def test_same_name_other_birth_date_is_not_a_duplicate(ada):
     assert probable_duplicates(first_name="Ada", last_name="Lovelace", date_of_birth=dt.date(1990, 1, 1), email="") == []
+
+
+def test_a_picker_gets_at_most_twenty_matches_labelled_to_tell_namesakes_apart(ada):
+    PatientFactory.create_batch(25, last_name="Lovelock")
+    matches = patient_matches("love")
+    assert len(matches) == PICKER_RESULTS == 20
+    assert matches[0] == ada  # ordered by surname
+    assert picker_label(ada) == "Lovelace, Ada · 10 Dec 1985 · ada@example.com"

@@ -1,10 +1,11 @@
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 
-from scheduling.availability import free_slots
+from scheduling.availability import MAX_VISIT, free_slots
 from scheduling.booking import visit_book
-from scheduling.models import ClinicSettings, OpeningHours, TimeOff
+from scheduling.models import ClinicSettings, OpeningHours, TimeOff, Visit
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at, practitioner
 
@@ -77,3 +78,13 @@ def test_a_range_lists_each_day(clinic, lin):
                       duration=dt.timedelta(minutes=60))
     assert list(days) == [TUESDAY + dt.timedelta(days=i) for i in range(7)]
     assert all(len(slots) == 45 for slots in days.values())  # 08:00–19:00 every 15 minutes
+
+
+def test_the_database_refuses_a_visit_longer_than_eight_hours(clinic, lin, patient):
+    # Availability reads visits starting at most MAX_VISIT before the time asked.
+    start = at("2026-03-03", "09:00")
+    fields = dict(patient=patient, practitioner=lin, room=clinic.rooms[0], appointment_type=clinic.treatment)
+    Visit.objects.create(starts_at=start, ends_at=start + MAX_VISIT, **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Visit.objects.create(starts_at=start + dt.timedelta(days=1),
+                             ends_at=start + dt.timedelta(days=1) + MAX_VISIT + dt.timedelta(minutes=1), **fields)

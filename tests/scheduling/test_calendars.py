@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from scheduling.booking import visit_book
-from scheduling.models import Closure
-from scheduling.selectors import calendar_grid
+from scheduling.models import Closure, OpeningHours
+from scheduling.calendar import calendar_grid
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at
 
@@ -54,7 +54,8 @@ def test_the_calendar_page_links_free_time_to_booking_and_visits_to_their_page(f
 
     html = response.content.decode()
     assert f'href="{reverse("scheduling:visit", args=[visit.pk])}"' in html
-    assert f"{reverse('scheduling:visit_new')}?start=2026-03-03T11%3A00%3A00%2B00%3A00&practitioner={lin.pk}" in html
+    # The link is HTML-escaped in the attribute ("&amp;"), as an href should be.
+    assert f"{reverse('scheduling:visit_new')}?start=2026-03-03T11%3A00%3A00%2B00%3A00&amp;practitioner={lin.pk}" in html
     assert 'aria-label="Book Tue 03 Mar 11:00"' in html
 
 
@@ -72,3 +73,22 @@ def test_a_practitioner_sees_their_own_calendar_first(client, clinic, lin, sara)
     client.force_login(sara.user)
     response = client.get(reverse("scheduling:calendar"))
     assert response.context["practitioner"] == sara
+
+
+def test_time_labels_cover_the_grid_from_the_first_row_and_each_hour(clinic, lin):
+    OpeningHours.objects.update(opens=dt.time(8, 30), closes=dt.time(10))
+    grid = calendar_grid(days=[dt.date(2026, 3, 3)], practitioner=lin)
+    # 15-minute rows from 08:30 (row 2) to 09:45 (row 7): "08:30" spans two rows, "09:00" four.
+    assert grid.hour_labels == [(2, 2, dt.time(8, 30)), (4, 4, dt.time(9))]
+
+
+def test_cells_come_with_their_links_and_labels(clinic, lin, patient):
+    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-03", "10:00"), by=None)
+    grid = calendar_grid(days=[dt.date(2026, 3, 3)], practitioner=lin)
+    [block] = grid.blocks
+    assert (block.href, block.title) == (reverse("scheduling:visit", args=[visit.pk]), f"10:00–11:00 {patient.full_name}")
+    assert block.where == str(visit.room)
+    cell = grid.free[0]
+    assert cell.href.startswith(reverse("scheduling:visit_new") + "?start=") and f"practitioner={lin.pk}" in cell.href
+    assert (cell.time, cell.label) == ("08:00", "Book Tue 03 Mar 08:00")

@@ -82,8 +82,9 @@ def pages(lin, clinic, patient):
 # Page → queries, the same with little and with a lot of data. Each count includes the 5 that
 # every signed-in page makes (session, user, the user's and group permissions, roles).
 EXPECTED = {
-    "practitioner day": 18,
-    "practitioner week": 18,
+    # the clinic settings are read once for the grid and its availability
+    "practitioner day": 17,
+    "practitioner week": 17,
     "room day": 12,
     "room week": 12,
     # + its reminder history (one query, the latest 50)
@@ -126,7 +127,9 @@ def test_page_runs_the_same_number_of_queries_with_a_lot_of_data(front_desk_clie
 def test_listing_free_slots_for_a_month_is_a_fixed_number_of_queries(busy_clinic, lin, django_assert_num_queries):
     from scheduling.availability import free_slots
 
-    with django_assert_num_queries(7):
+    # Settings, opening hours, closures, working hours, rooms (with the count of other
+    # practitioners: can rooms fill up?), time off, the practitioner's visits, the free starts' rooms.
+    with django_assert_num_queries(8):
         slots = free_slots(practitioner=lin, first_day=dt.date(2026, 3, 3), last_day=dt.date(2026, 4, 2),
                            duration=dt.timedelta(minutes=60))
     # 3–16 March: Lin works 08:00–20:00 and is booked 09:00–17:00, so only the edges are free.

@@ -1,0 +1,176 @@
+"""The front desk's day and week calendars, per practitioner or per room.
+
+Everything the page shows is built here in one pass, in a fixed number of queries: each visit's
+block with its link and label, each free cell with its link; the template only places them (the
+empty grid is drawn by CSS, not by a ``<div>`` per cell).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+
+from scheduling.availability import Availability, free_of
+from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
+from scheduling.models import ClinicSettings, Closure, OpeningHours, Practitioner, Room, Visit
+
+# Shown on calendars: everything but cancelled visits (which no longer hold their time).
+SHOWN_ON_CALENDAR = (Visit.Status.BOOKED, Visit.Status.ARRIVED, Visit.Status.COMPLETED, Visit.Status.NO_SHOW)
+
+
+@dataclass
+class Block:
+    visit: Visit
+    column: int
+    row: int
+    span: int
+    href: str = ""
+    title: str = ""
+    kind: str = ""
+    where: str = ""
+
+
+@dataclass
+class FreeCell:
+    column: int
+    row: int
+    starts_at: dt.datetime
+    href: str = ""
+    time: str = ""
+    label: str = ""
+
+
+@dataclass
+class CalendarGrid:
+    days: list[dt.date]
+    times: list[dt.time]
+    step_minutes: int
+    blocks: list[Block] = field(default_factory=list)
+    free: list[FreeCell] = field(default_factory=list)
+    closed: dict[dt.date, str] = field(default_factory=dict)
+
+    @property
+    def time_rows(self) -> list[tuple[int, dt.time]]:
+        # Row 1 holds the day headings.
+        return [(index + 2, time) for index, time in enumerate(self.times)]
+
+    @property
+    def hour_labels(self) -> list[tuple[int, int, dt.time]]:
+        """(row, rows spanned, time) of each time label: the first row and every full hour,
+        each spanning the rows up to the next label."""
+        rows = [(row, time) for index, (row, time) in enumerate(self.time_rows) if index == 0 or time.minute == 0]
+        ends = [row for row, _ in rows[1:]] + [len(self.times) + 2]
+        return [(row, end - row, time) for (row, time), end in zip(rows, ends)]
+
+    @property
+    def day_columns(self) -> list[tuple[int, dt.date, str | None]]:
+        return [(index + 2, day, self.closed.get(day)) for index, day in enumerate(self.days)]
+
+
+def _grid_times(opening: list[OpeningHours], step: int) -> list[dt.time]:
+    opens = min((row.opens for row in opening), default=dt.time(8))
+    closes = max((row.closes for row in opening), default=dt.time(20))
+    start = dt.datetime.combine(dt.date.min, opens)
+    end = dt.datetime.combine(dt.date.min, closes)
+    times = []
+    while start < end:
+        times.append(start.time())
+        start += dt.timedelta(minutes=step)
+    return times
+
+
+def _closed(days: list[dt.date], closures: list[Closure], open_weekdays) -> dict[dt.date, str]:
+    closed = {}
+    for day in days:
+        closure = next((c for c in closures if c.first_day <= day <= c.last_day), None)
+        if closure:
+            closed[day] = closure.reason
+        elif day.weekday() not in open_weekdays:
+            closed[day] = f"not open on {day:%A}s"
+    return closed
+
+
+def calendar_grid(
+    *, days: list[dt.date], practitioner: Practitioner | None = None, room: Room | None = None,
+    settings: ClinicSettings | None = None,
+) -> CalendarGrid:
+    """A day or week for one practitioner or one room: visits as blocks, bookable free time as
+    cells (a practitioner's free time; for a room, when the clinic is open and the room empty)."""
+    tz = clinic_zone()
+    settings = settings or ClinicSettings.load()
+    step = settings.slot_minutes
+    opening = list(OpeningHours.objects.all())
+    grid = CalendarGrid(days=days, times=_grid_times(opening, step), step_minutes=step)
+    first_day, last_day = days[0], days[-1]
+    window_start = dt.datetime.combine(first_day, dt.time.min, tzinfo=tz)
+    window_end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    visits = Visit.objects.filter(
+        status__in=SHOWN_ON_CALENDAR, starts_at__lt=window_end, ends_at__gt=window_start
+    ).select_related("patient", "appointment_type", "room", "practitioner", "series")
+    visits = list(visits.filter(practitioner=practitioner) if practitioner else visits.filter(room=room))
+    _add_blocks(grid, visits, tz=tz, show_practitioner=practitioner is None)
+
+    now = timezone.now()
+    duration = dt.timedelta(minutes=step)
+    subject = {"practitioner": practitioner.pk} if practitioner else {"room": room.pk}
+    if practitioner:
+        availability = Availability(practitioner=practitioner, first_day=first_day, last_day=last_day, tz=tz,
+                                    settings=settings)
+        grid.closed = _closed(days, availability.closures, availability.opening)
+    else:
+        hours = {row.weekday: row for row in opening}
+        grid.closed = _closed(days, list(Closure.objects.filter(first_day__lte=last_day, last_day__gte=first_day)), hours)
+        room_busy = sorted((v.starts_at, v.ends_at) for v in visits if v.status in Visit.BLOCKING)
+    book = reverse("scheduling:visit_new")
+    for column, day in enumerate(days, start=2):
+        rows = {}
+        for row, time in grid.time_rows:
+            try:
+                start = local_datetime(day, time, tz=tz, fold=0)
+            except NonexistentLocalTime:
+                continue
+            if start >= now:
+                rows[start] = row
+        if practitioner:
+            free = availability.free_among(day, list(rows), duration)
+        elif day in grid.closed or day.weekday() not in hours:
+            free = []
+        else:
+            # A room is free while the clinic is open and no visit holds the room.
+            opens, closes = hours[day.weekday()].opens, hours[day.weekday()].closes
+            free = free_of(room_busy, [s for s in rows if opens <= to_local(s, tz).time() < closes], duration)
+        for start in free:
+            local = to_local(start, tz)
+            grid.free.append(FreeCell(
+                column=column, row=rows[start], starts_at=start, time=f"{local:%H:%M}",
+                href=f"{book}?{urlencode({'start': start.isoformat(), **subject})}",
+                label=f"Book {local:%a %d %b %H:%M}",
+            ))
+    return grid
+
+
+def _add_blocks(grid: CalendarGrid, visits: list[Visit], *, tz, show_practitioner: bool) -> None:
+    step = grid.step_minutes
+    grid_start = grid.times[0] if grid.times else dt.time(8)
+    column_of = {day: index + 2 for index, day in enumerate(grid.days)}
+    for visit in visits:
+        local_start, local_end = to_local(visit.starts_at, tz), to_local(visit.ends_at, tz)
+        minutes = (local_start.hour * 60 + local_start.minute) - (grid_start.hour * 60 + grid_start.minute)
+        length = max(1, round((visit.ends_at - visit.starts_at).total_seconds() / 60 / step))
+        row = max(0, minutes // step) + 2
+        span = max(1, min(length, len(grid.times) + 2 - row))
+        if local_start.date() not in column_of or local_end.date() != local_start.date():
+            continue
+        kind = visit.appointment_type.name
+        if visit.series_id:
+            kind += f" · {visit.sequence}/{visit.series.sessions_planned}"
+        where = str(visit.practitioner if show_practitioner else visit.room)
+        if visit.status != Visit.Status.BOOKED:
+            where += f" · {visit.get_status_display()}"
+        grid.blocks.append(Block(
+            visit=visit, column=column_of[local_start.date()], row=row, span=span,
+            href=reverse("scheduling:visit", args=[visit.pk]),
+            title=f"{local_start:%H:%M}–{local_end:%H:%M} {visit.patient.full_name}", kind=kind, where=where,
+        ))
