@@ -44,3 +44,17 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} #{self.object_id}"
+
+
+class PasswordResetRequest(models.Model):
+    """One reset e-mail asked for, kept to limit how many go to one address per hour
+    (in the database, not the cache, so the limit holds with Redis down)."""
+
+    email = models.CharField(max_length=254)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["email", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.email}"
