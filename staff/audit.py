@@ -83,6 +83,19 @@ def audit_records(*, user, action: str, items: Iterable[tuple[models.Model, int 
         AuditEvent.objects.bulk_create(events)
 
 
+def audit_listing(*, user, summary: str, rows: Iterable[tuple[models.Model, int | None]]) -> None:
+    """A list or search page: one event for the page itself (its summary names the search term
+    and page, and is written even when nothing matched), then one per record shown; one query."""
+    page_event = _event(user=user, action="view", object_type="list", object_id="", patient_id=None,
+                        summary=summary, changes=None)
+    shown = [
+        _event(user=user, action="view", object_type=obj._meta.label_lower, object_id=str(obj.pk),
+               patient_id=patient_id, summary=summary, changes=None)
+        for obj, patient_id in rows
+    ]
+    AuditEvent.objects.bulk_create([page_event, *shown])
+
+
 def audit_account(*, user, action: str, account, summary: str = "", changes: Mapping | None = None) -> None:
     """An event about a staff account (login, role, permission, password); ``account`` may be None
     for a failed login under an unknown name (the summary then says which name was tried)."""
