@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "staff.authentication.IdleLogoffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
@@ -113,6 +114,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sessions end with the browser, after IDLE_LOGOFF_MINUTES without a request, and at the latest
+# after a working day.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 12 * 60 * 60
+IDLE_LOGOFF_MINUTES = int(os.environ.get("IDLE_LOGOFF_MINUTES", "15"))
+# Password reset e-mails to one address within an hour (counted in the database).
+PASSWORD_RESET_PER_HOUR = int(os.environ.get("PASSWORD_RESET_PER_HOUR", "3"))
 
 # --- Login throttling (django-axes) -----------------------------------------------------------
 # Failed logins are rows in the database (not the cache), so logins work with Redis down, and the

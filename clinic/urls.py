@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from staff.views import StaffLoginView, home
+from staff.views import (
+    StaffLoginView,
+    StaffPasswordChangeView,
+    StaffPasswordResetConfirmView,
+    StaffPasswordResetView,
+    home,
+)
 
 admin.site.site_header = "Acuclinic administration"
 admin.site.site_title = "Acuclinic"
@@ -11,6 +17,10 @@ admin.site.login = StaffLoginView.as_view(template_name="registration/login.html
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", StaffLoginView.as_view(), name="login"),
+    # Audited password changes and the hourly limit on reset e-mails; the rest as Django has them.
+    path("accounts/password_change/", StaffPasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_reset/", StaffPasswordResetView.as_view(), name="password_reset"),
+    path("accounts/reset/<uidb64>/<token>/", StaffPasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("patients.urls")),
     path("scheduling/", include("scheduling.urls")),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from patients.models import Concern, Consent, Patient, PatientConcern, Screening
 from patients.search import probable_duplicates
-from staff.audit import audit_record
+from staff.audit import audit_record, changed_fields, field_values
 
 ADULT_AGE = 18
 CONSENT_FORM_VERSION = "2026-01"
@@ -199,11 +199,14 @@ def patient_update(*, by, patient: Patient, demographics: dict) -> Patient:
     cleaned = validate_demographics(demographics, today=_today())
     if bool(cleaned.get("reminder_consent")) != patient.reminder_consent:
         cleaned["reminder_consent_changed_at"] = timezone.now()
+    before = field_values(patient, cleaned)
     for field, value in cleaned.items():
         setattr(patient, field, value)
     patient.full_clean(exclude=["reminder_consent_changed_at"])
     patient.save()
-    audit_record(user=by, action="change", obj=patient, patient_id=patient.pk, summary="demographics")
+    changes = changed_fields(before=before, after=cleaned)
+    audit_record(user=by, action="change", obj=patient, patient_id=patient.pk,
+                 summary=f"demographics: {', '.join(changes) or 'no change'}", changes=changes)
     return patient
 
 
@@ -212,9 +215,11 @@ def reminder_consent_withdraw(*, by, patient: Patient, summary: str = "Reminder 
     """Withdraws reminder consent, dated. ``by`` is None when the patient did it themselves (the
     "stop e-mails" link)."""
     now = timezone.now()
+    before = patient.reminder_consent
     Patient.objects.filter(pk=patient.pk).update(reminder_consent=False, reminder_consent_changed_at=now, updated_at=now)
     patient.reminder_consent, patient.reminder_consent_changed_at = False, now
-    audit_record(user=by, action="change", obj=patient, patient_id=patient.pk, summary=summary)
+    audit_record(user=by, action="change", obj=patient, patient_id=patient.pk, summary=summary,
+                 changes={"reminder_consent": [before, False]})
 
 
 @transaction.atomic
@@ -232,6 +237,7 @@ def concerns_set(*, by, patient: Patient, concerns: dict[Concern, int | None]) -
     chosen = validate_concerns(concerns)
     if not chosen:
         raise ValidationError({None: "Give at least one concern with its severity (0–10)."})
+    before = {pc.concern.code: pc.severity for pc in PatientConcern.objects.filter(patient=patient).select_related("concern")}
     PatientConcern.objects.filter(patient=patient).exclude(concern__in=list(chosen)).delete()
     for concern, severity in chosen.items():
         # The first severity stays as the baseline outcomes are measured from.
@@ -241,7 +247,10 @@ def concerns_set(*, by, patient: Patient, concerns: dict[Concern, int | None]) -
             defaults={"severity": severity},
             create_defaults={"severity": severity, "initial_severity": severity},
         )
-    audit_record(user=by, action="change", obj=patient, patient_id=patient.pk, summary="concerns")
+    after = {concern.code: severity for concern, severity in chosen.items()}
+    # A removed concern shows as [severity, None].
+    changes = changed_fields(before=before, after={**dict.fromkeys(before), **after})
+    audit_record(user=by, action="change", obj=patient, patient_id=patient.pk, summary="concerns", changes=changes)
 
 
 @transaction.atomic

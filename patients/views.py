@@ -33,6 +33,7 @@ from patients.models import Patient, Screening
 from patients.search import patient_matches, picker_label
 from patients.selectors import active_concerns, concern_severities, patients_listed, patients_with_record
 from staff.access import require, staff_only
+from staff.audit import audit_listing
 from staff.errors import add_domain_errors
 
 PAGE_SIZE = 25
@@ -43,6 +44,9 @@ def patient_list(request):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     page = Paginator(patients_listed(query), PAGE_SIZE).get_page(request.GET.get("page"))
+    searched = f"search {query!r}" if query else "all patients"
+    audit_listing(user=request.user, summary=f"patient list, {searched}, page {page.number}",
+                  rows=[(patient, patient.pk) for patient in page])
     return render(request, "patients/list.html", {"form": form, "query": query, "page": page})
 
 

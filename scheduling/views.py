@@ -40,6 +40,7 @@ from scheduling.selectors import (
     reminders_needing_attention,
 )
 from staff.access import require, staff_only
+from staff.audit import audit_listing
 from staff.errors import add_domain_errors
 
 
@@ -315,6 +316,8 @@ def maintenance_interval(request, pk: int):
 def maintenance_list(request):
     day = today()
     page = Paginator(maintenance_due(today=day), 50).get_page(request.GET.get("page"))
+    audit_listing(user=request.user, summary=f"maintenance due, page {page.number}",
+                  rows=[(schedule, schedule.patient_id) for schedule in page])
     return render(
         request,
         "scheduling/maintenance_list.html",
@@ -327,6 +330,8 @@ def maintenance_list(request):
 def reminder_list(request):
     failed_only = request.GET.get("show") == "failed"
     page = Paginator(reminders_needing_attention(failed_only=failed_only), 50).get_page(request.GET.get("page"))
+    audit_listing(user=request.user, summary=f"reminders{' (failed)' if failed_only else ''}, page {page.number}",
+                  rows=[(reminder, reminder.patient_id) for reminder in page])
     return render(request, "scheduling/reminder_list.html", {"page": page, "failed_only": failed_only})
 
 
@@ -344,6 +349,8 @@ def reminder_send_again(request, pk: int):
 @require("scheduling.view_patientrequest")
 def request_list(request):
     page = Paginator(open_patient_requests(), 50).get_page(request.GET.get("page"))
+    audit_listing(user=request.user, summary=f"patient requests, page {page.number}",
+                  rows=[(item, item.patient_id) for item in page])
     return render(request, "scheduling/request_list.html", {"page": page})
 
 

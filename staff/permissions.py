@@ -6,7 +6,6 @@ ROLE_PERMISSIONS = {
         "auth.change_user",
         "auth.view_user",
         "auth.view_group",
-        "auth.change_group",
         "staff.view_auditevent",
         # Login lockouts (django-axes): see them, and release one by deleting its attempt row.
         "axes.view_accessattempt",

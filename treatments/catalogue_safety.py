@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from staff.audit import audit_changes
+from staff.audit import audit_record
 from staff.models import AuditEvent
 from treatments import hard_rules
 from treatments.models import Adjunct, NeedlingPattern, PlanSettings, Point
@@ -79,4 +79,4 @@ def catalogue_change_record(*, by, before: models.Model | None, after: models.Mo
         action, obj = AuditEvent.Action.DELETE, before
     else:
         action, obj = AuditEvent.Action.CHANGE, after
-    audit_changes(user=by, action=action, obj=obj, changes=changes, summary=f"{obj._meta.verbose_name}: {obj}")
+    audit_record(user=by, action=action, obj=obj, patient_id=None, changes=changes, summary=f"{obj._meta.verbose_name}: {obj}")

@@ -198,3 +198,15 @@ def test_editing_concerns_keeps_the_first_severity_as_the_baseline():
     concerns_set(by=None, patient=patient, concerns={concern("fine-lines"): 3, concern("dullness"): 6})
     rows = {pc.concern.code: (pc.initial_severity, pc.severity) for pc in patient.concerns.all()}
     assert rows == {"fine-lines": (8, 3), "dullness": (6, 6)}
+
+
+@pytest.mark.django_db
+def test_a_concerns_change_is_audited_with_each_severity_before_and_after():
+    from patients.intake import concerns_set
+    from tests.factories import intake_patient
+
+    patient = intake_patient(concerns={"fine-lines": 8, "dullness": 4})
+    concerns_set(by=None, patient=patient, concerns={concern("fine-lines"): 3, concern("dullness"): None,
+                                                     concern("sagging"): 5})
+    event = AuditEvent.objects.get(action="change", summary="concerns")
+    assert event.changes == {"fine-lines": [8, 3], "dullness": [4, None], "sagging": [None, 5]}

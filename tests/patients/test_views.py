@@ -191,6 +191,34 @@ def test_patient_page_query_count_does_not_grow_with_history(front_desk_client, 
 def test_patient_list_query_count_is_fixed(front_desk_client, django_assert_num_queries, count):
     PatientFactory.create_batch(count)
     front_desk_client.get(reverse("patients:list"))
-    # session, user, user and group permissions, count, page, roles (navbar)
-    with django_assert_num_queries(7):
+    # session, user, user and group permissions, count, page, audit (one insert for the page and
+    # every patient shown), roles (navbar)
+    with django_assert_num_queries(8):
         assert front_desk_client.get(reverse("patients:list")).status_code == 200
+
+
+def test_a_search_is_audited_with_its_term_and_each_patient_shown(front_desk_client, front_desk):
+    PatientFactory(first_name="Grace", last_name="Hopper")
+    ada = PatientFactory(first_name="Ada", last_name="Lovelace")
+    front_desk_client.get(reverse("patients:list"), {"q": "lovelace"})
+    events = AuditEvent.objects.filter(user=front_desk, action="view").order_by("seq")
+    assert [(e.object_type, e.patient_id) for e in events] == [("list", None), ("patients.patient", ada.pk)]
+    assert all(e.summary == "patient list, search 'lovelace', page 1" for e in events)
+
+
+def test_a_search_that_finds_nobody_is_still_audited(front_desk_client):
+    front_desk_client.get(reverse("patients:list"), {"q": "nobody-here"})
+    assert AuditEvent.objects.get(action="view").summary == "patient list, search 'nobody-here', page 1"
+
+
+def test_an_edit_is_audited_with_the_changed_fields_before_and_after(front_desk_client):
+    patient = PatientFactory(first_name="Ada", email="old@example.com", date_of_birth=dt.date(1980, 1, 1),
+                             reminder_consent=False)
+    front_desk_client.post(
+        reverse("patients:edit", args=[patient.pk]),
+        {"p-first_name": "Adah", "p-last_name": patient.last_name, "p-date_of_birth": "1980-01-01",
+         "p-email": "new@example.com", "p-phone": patient.phone, "p-preferred_contact": "email"},
+    )
+    event = AuditEvent.objects.get(action="change")
+    assert event.changes == {"first_name": ["Ada", "Adah"], "email": ["old@example.com", "new@example.com"]}
+    assert event.summary == "demographics: first_name, email"

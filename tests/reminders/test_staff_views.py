@@ -79,3 +79,13 @@ def test_requests_are_marked_handled_once(front_desk_client, front_desk, failed)
     request.refresh_from_db()
     assert request.handled_by == front_desk and request.handled_at is not None
     assert b"No open requests" in front_desk_client.get(reverse("scheduling:requests")).content
+
+
+@pytest.mark.parametrize(("name", "summary"), [("scheduling:reminders", "reminders, page 1"),
+                                                ("scheduling:requests", "patient requests, page 1")])
+def test_the_reminder_and_request_lists_are_audited_per_patient_shown(front_desk_client, front_desk, failed, name, summary):
+    PatientRequest.objects.create(kind="new_time", patient=failed.patient, visit=failed.visit)
+    front_desk_client.get(reverse(name))
+    events = AuditEvent.objects.filter(user=front_desk, action="view").order_by("seq")
+    assert [(e.object_type, e.patient_id, e.summary) for e in events][0] == ("list", None, summary)
+    assert [e.patient_id for e in events[1:]] == [failed.patient_id]

@@ -163,9 +163,10 @@ def test_a_proposal_shown_to_someone_else_is_refused(front_desk_client, clinic, 
     assert SeriesConfirmForm.CHANGED.encode() in response.content
 
 
-def test_an_old_proposal_is_refused(front_desk_client, clinic, lin, patient):
+def test_an_old_proposal_is_refused(front_desk_client, front_desk, clinic, lin, patient):
     proposed = front_desk_client.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic))
     with time_machine.travel(dt.timedelta(hours=1, minutes=1)):
+        front_desk_client.force_login(front_desk)  # an hour idle signs out; the proposal still expired
         response = front_desk_client.post(reverse("scheduling:series_new"), confirm_data(proposed))
     assert response.status_code == 400 and not Visit.objects.exists()
     assert SeriesConfirmForm.EXPIRED.encode() in response.content
