@@ -32,6 +32,7 @@ from scheduling.forms import (
 from scheduling.models import Practitioner, Room
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.reminders import outbox, patient_requests
+from scheduling.reminders.heartbeat import last_sweep
 from scheduling.selectors import (
     calendar_grid,
     maintenance_due,
@@ -327,7 +328,9 @@ def maintenance_list(request):
 def reminder_list(request):
     failed_only = request.GET.get("show") == "failed"
     page = Paginator(reminders_needing_attention(failed_only=failed_only), 50).get_page(request.GET.get("page"))
-    return render(request, "scheduling/reminder_list.html", {"page": page, "failed_only": failed_only})
+    return render(
+        request, "scheduling/reminder_list.html", {"page": page, "failed_only": failed_only, "last_sweep": last_sweep()}
+    )
 
 
 @staff_only
