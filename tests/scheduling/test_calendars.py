@@ -72,3 +72,9 @@ def test_a_practitioner_sees_their_own_calendar_first(client, clinic, lin, sara)
     client.force_login(sara.user)
     response = client.get(reverse("scheduling:calendar"))
     assert response.context["practitioner"] == sara
+
+
+@pytest.mark.parametrize("query", ["date=9999-12-31", "date=0001-01-01&view=week", "date=9999-12-31&view=week"])
+def test_a_date_at_the_end_of_time_is_refused_not_a_server_error(front_desk_client, query):
+    response = front_desk_client.get(f"/scheduling/calendar/?{query}")
+    assert response.status_code == 200
