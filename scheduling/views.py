@@ -32,7 +32,7 @@ from scheduling.forms import (
 from scheduling.models import Practitioner, Room
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.reminders import outbox, patient_requests
-from scheduling.reminders.heartbeat import last_sweep
+from scheduling.reminders.heartbeat import cached_last_sweep
 from scheduling.selectors import (
     calendar_grid,
     maintenance_due,
@@ -329,7 +329,7 @@ def reminder_list(request):
     failed_only = request.GET.get("show") == "failed"
     page = Paginator(reminders_needing_attention(failed_only=failed_only), 50).get_page(request.GET.get("page"))
     return render(
-        request, "scheduling/reminder_list.html", {"page": page, "failed_only": failed_only, "last_sweep": last_sweep()}
+        request, "scheduling/reminder_list.html", {"page": page, "failed_only": failed_only, "last_sweep": cached_last_sweep()}
     )
 
 

@@ -170,6 +170,7 @@ class SweepHeartbeat(models.Model):
     swept_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = "reminder sweep"
         constraints = [models.CheckConstraint(condition=Q(id=1), name="sweep_heartbeat_single_row")]
 
     def __str__(self) -> str:

@@ -1,9 +1,10 @@
 """The sweep's heartbeat: when reminders were last swept, so that staff notice when beat or the
 worker has stopped (nothing else would: reminders just quietly stop going out).
 
-Each sweep writes the time twice: to the single ``SweepHeartbeat`` row (what the Reminders page
-shows, and what survives a cache flush) and to Django's cache, which the warning on every staff
-page reads (``scheduling.context_processors``) so that pages make no extra SQL query.
+Each sweep writes the time twice: to the single ``SweepHeartbeat`` row (it survives a cache flush;
+the clinic admin sees it in Clinic settings) and to Django's cache, which the pages read (the
+warning on every staff page, ``scheduling.context_processors``, and the Reminders page) so that
+they make no extra SQL query.
 """
 
 import datetime as dt
@@ -32,22 +33,20 @@ def sweep_heartbeat_record(*, now: dt.datetime) -> None:
         logger.warning("Could not write the reminder sweep heartbeat to the cache.", exc_info=True)
 
 
-def last_sweep() -> dt.datetime | None:
-    """The last sweep's time from the database (None if reminders were never swept)."""
-    return SweepHeartbeat.objects.values_list("swept_at", flat=True).first()
-
-
-def sweep_overdue(*, now: dt.datetime | None = None) -> dt.datetime | None:
-    """The last sweep's time when it is more than ``STALE_AFTER`` ago, else None. Reads only the
-    cache: None too when there is nothing to compare with (no sweep since the cache was emptied,
-    or the cache is down), as the page cannot check then, and a false alarm on every page would
-    teach staff to ignore it."""
+def cached_last_sweep() -> dt.datetime | None:
+    """The last sweep's time from the cache; None when the cache cannot tell (it is down, or was
+    emptied and nothing has swept since). Never a database query: every staff page calls this."""
     try:
         value = cache.get(CACHE_KEY)
     except (RedisError, OSError):
         logger.warning("Could not read the reminder sweep heartbeat from the cache.", exc_info=True)
         return None
-    if not value:
-        return None
-    swept_at = dt.datetime.fromisoformat(value)
-    return swept_at if (now or timezone.now()) - swept_at > STALE_AFTER else None
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def sweep_overdue(*, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The last sweep's time when it is more than ``STALE_AFTER`` ago, else None. None too when
+    the cache cannot tell: a false alarm on every page would teach staff to ignore it (the
+    ``SweepHeartbeat`` row, in Clinic settings, still has the time)."""
+    swept_at = cached_last_sweep()
+    return swept_at if swept_at and (now or timezone.now()) - swept_at > STALE_AFTER else None

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from scheduling.reminders.heartbeat import CACHE_KEY, last_sweep, sweep_overdue
+from scheduling.models import SweepHeartbeat
+from scheduling.reminders.heartbeat import CACHE_KEY, cached_last_sweep, sweep_overdue
 from scheduling.reminders.outbox import reminders_dispatch
 from tests.scheduling.factories import at
 
@@ -30,20 +31,35 @@ def sweep() -> None:
     reminders_dispatch(publish=lambda ids: None)
 
 
-def test_a_sweep_records_when_it_ran(db, frozen):
-    assert last_sweep() is None
+def last_sweep():
+    row = SweepHeartbeat.objects.first()
+    return row.swept_at if row else None
+
+
+def test_a_sweep_records_when_it_ran_in_the_row_and_the_cache(db, frozen):
+    assert last_sweep() is None and cached_last_sweep() is None
     sweep()
     first = last_sweep()
     frozen.shift(dt.timedelta(minutes=1))
     sweep()
-    assert last_sweep() == first + dt.timedelta(minutes=1)
+    assert last_sweep() == cached_last_sweep() == first + dt.timedelta(minutes=1)
+    assert SweepHeartbeat.objects.count() == 1
 
 
 def test_staff_see_the_last_sweep_on_the_reminders_page(front_desk_client, frozen):
-    assert "Last sweep: <strong>never</strong>" in front_desk_client.get(reverse("scheduling:reminders")).content.decode()
+    assert "Last sweep: <strong>not known</strong>" in front_desk_client.get(reverse("scheduling:reminders")).content.decode()
     frozen.move_to(at("2026-03-04", "09:30"))
     sweep()
     assert "Wed 04 Mar 2026 09:30" in front_desk_client.get(reverse("scheduling:reminders")).content.decode()
+
+
+def test_the_clinic_admin_sees_the_recorded_sweep_when_the_cache_has_none(admin_client_, frozen):
+    frozen.move_to(at("2026-03-04", "09:30"))
+    sweep()
+    cache.delete(CACHE_KEY)
+    response = admin_client_.get(reverse("admin:scheduling_sweepheartbeat_changelist"))
+    page = response.content.decode()
+    assert response.status_code == 200 and "4 Mar 2026, 9:30" in page
 
 
 def test_every_staff_page_warns_when_reminders_were_not_swept_for_ten_minutes(front_desk_client, frozen):
