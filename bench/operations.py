@@ -26,11 +26,11 @@ from django.utils import timezone  # noqa: E402
 
 from bench import seed  # noqa: E402
 from bench.sizes import SIZES, Size  # noqa: E402
+from patients.models import Patient  # noqa: E402
 from scheduling.availability import free_slots  # noqa: E402
 from scheduling.booking import series_book  # noqa: E402
 from scheduling.models import Series, Visit  # noqa: E402
 from scheduling.proposal import series_propose  # noqa: E402
-from patients.models import Patient  # noqa: E402
 from staff.models import AuditEvent  # noqa: E402
 
 WARM_UP = 2

@@ -6,6 +6,7 @@ filesystem (no server needed) and e-mail written to files under ``var/mail``.
 
 import datetime as dt
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "staff.context_processors.roles",
+                "scheduling.context_processors.reminder_sweep",
             ],
         },
     },
@@ -153,7 +155,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not process memory: the web process must see what the worker writes (the reminder
+    # sweep's heartbeat, scheduling.reminders.heartbeat).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}}
 
 # --- Time -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -187,11 +191,21 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# Production talks to the mail relay over TLS unless told otherwise: STARTTLS by default, or
+# implicit TLS with EMAIL_USE_SSL=1 (port 465). The two are exclusive in Django.
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=not DEBUG and not EMAIL_USE_SSL)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Acuclinic <reception@acuclinic.example>")
-# Absolute base for links in e-mails (patients open them outside the app).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Absolute base for links in e-mails (patients open them outside the app). In production it
+# must be given, over https: a default would send patients links to somebody's laptop.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+if not DEBUG and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("SITE_URL must be set to the https:// address patients reach when DEBUG is off.")
+# Who gets an e-mail with the traceback of a server error (Django's mail_admins, DEBUG off):
+# ADMINS="Lin Wei <lin@clinic.example>, ops@clinic.example".
+ADMINS = [parseaddr(entry) for entry in env_list("ADMINS")]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- Celery ---------------------------------------------------------------------------------
 if REDIS_URL:

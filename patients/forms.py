@@ -133,3 +133,9 @@ class ConsentChangeForm(forms.Form):
     given = forms.TypedChoiceField(
         choices=[("1", "Given"), ("0", "Withdrawn")], coerce=lambda v: v == "1", widget=forms.RadioSelect
     )
+
+
+class RightsConfirmForm(forms.Form):
+    """The typed confirmation of an export or anonymisation (checked by patients.rights)."""
+
+    confirmation = forms.CharField(max_length=40, label="Type the confirmation shown above")

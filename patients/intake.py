@@ -17,8 +17,13 @@ from django.utils import timezone
 from patients.models import Concern, Consent, Patient, PatientConcern, Screening
 from patients.search import probable_duplicates
 from staff.audit import audit_record, changed_fields, field_values
+from staff.text import free_text_problem, single_line_problem
 
 ADULT_AGE = 18
+# Shown in headers, lists and e-mails: one line each.
+ONE_LINE_FIELDS = ("first_name", "last_name", "emergency_contact_name", "guardian_name")
+DEMOGRAPHIC_FREE_TEXT = ("address", "goals")
+SCREENING_FREE_TEXT = ("allergies", "medications", "notes")
 CONSENT_FORM_VERSION = "2026-01"
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().-]+$")
 
@@ -46,6 +51,7 @@ def validate_demographics(data: dict, *, today: dt.date) -> dict:
     cleaned = dict(data)
     _check_name_and_birth(data, cleaned, errors, today=today)
     _check_contact(data, cleaned, errors)
+    _check_text(cleaned, errors, lines=ONE_LINE_FIELDS, free=DEMOGRAPHIC_FREE_TEXT)
     dob = data.get("date_of_birth")
     if dob and dob <= today and age_on(dob, today) < ADULT_AGE:
         cleaned["guardian_name"] = (data.get("guardian_name") or "").strip()
@@ -104,8 +110,19 @@ def validate_concerns(severities: dict[Concern, int | None]) -> dict[Concern, in
     return chosen
 
 
+def _check_text(data: dict, errors: dict[str, list[str]], *, lines: tuple[str, ...] = (), free: tuple[str, ...] = ()) -> None:
+    """Names on one line without control characters; free text of a bounded length."""
+    for field, problem in [
+        *((field, single_line_problem(data.get(field) or "")) for field in lines),
+        *((field, free_text_problem(data.get(field) or "")) for field in free),
+    ]:
+        if problem:
+            errors.setdefault(field, []).append(problem)
+
+
 def validate_screening(data: dict, *, today: dt.date) -> None:
-    errors = {}
+    errors: dict = {}
+    _check_text(data, errors, free=SCREENING_FREE_TEXT)
     for date_field, areas_field, _ in Screening.PROCEDURES:
         when = data.get(date_field)
         if when and when > today:

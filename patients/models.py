@@ -69,9 +69,15 @@ class Patient(models.Model):
     reminder_consent_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set once by patients.rights.patient_anonymise: name, contact and free text are gone.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        permissions = [
+            ("export_patient_data", "Can export everything held about a patient"),
+            ("anonymise_patient", "Can anonymise a patient's record"),
+        ]
         indexes = [
             models.Index(Lower("last_name"), Lower("first_name"), name="patient_name_idx"),
             models.Index(Lower("email"), name="patient_email_idx"),
@@ -84,7 +90,10 @@ class Patient(models.Model):
                 name="patient_reminder_consent_dated",
             ),
             models.CheckConstraint(condition=~Q(first_name="") & ~Q(last_name=""), name="patient_name_required"),
-            models.CheckConstraint(condition=~Q(email="") | ~Q(phone=""), name="patient_reachable"),
+            # An anonymised record has no contact details left, by design.
+            models.CheckConstraint(
+                condition=~Q(email="") | ~Q(phone="") | Q(anonymised_at__isnull=False), name="patient_reachable"
+            ),
         ]
 
     def __str__(self) -> str:

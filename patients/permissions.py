@@ -22,5 +22,13 @@ ROLE_PERMISSIONS = {
         "patients.view_consent",
         "patients.add_consent",
     ],
-    CLINIC_ADMIN: [*_INTAKE, "patients.add_concern", "patients.change_concern", "patients.view_concern"],
+    CLINIC_ADMIN: [
+        *_INTAKE,
+        "patients.add_concern",
+        "patients.change_concern",
+        "patients.view_concern",
+        # Data rights (patients.rights): the clinic admin's alone.
+        "patients.export_patient_data",
+        "patients.anonymise_patient",
+    ],
 }

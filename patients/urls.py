@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/screening/new/", views.screening_new, name="screening_new"),
     path("<int:pk>/concerns/", views.concerns_edit, name="concerns"),
     path("<int:pk>/consent/", views.consent_change, name="consent"),
+    path("<int:pk>/export/", views.patient_export, name="export"),
+    path("<int:pk>/anonymise/", views.patient_anonymise, name="anonymise"),
 ]

@@ -5,10 +5,12 @@ render."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from patients import rights
 from patients.access import patient_for
 from patients.forms import (
     ConcernsForm,
@@ -16,6 +18,7 @@ from patients.forms import (
     ConsentForm,
     DuplicateConfirmForm,
     PatientForm,
+    RightsConfirmForm,
     ScreeningForm,
     SearchForm,
 )
@@ -30,6 +33,7 @@ from patients.intake import (
     screening_record,
 )
 from patients.models import Patient, Screening
+from patients.rights import expected_confirmation, export_filename
 from patients.search import patient_matches, picker_label
 from patients.selectors import active_concerns, concern_severities, patients_listed, patients_with_record
 from staff.access import require, staff_only
@@ -189,3 +193,47 @@ def consent_change(request, pk: int):
     else:
         messages.error(request, "Choose the kind of consent and whether it is given or withdrawn.")
     return redirect("patients:detail", pk=pk)
+
+
+# --- Data rights (clinic admin) --------------------------------------------------------------------
+def _rights_page(request, patient: Patient, form: RightsConfirmForm, *, action: str):
+    return render(
+        request,
+        "patients/rights/confirm.html",
+        {"patient": patient, "form": form, "action": action, "expected": expected_confirmation(patient)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def patient_export(request, pk: int):
+    patient = patient_for(request, pk, perms=("patients.export_patient_data",), read="export page")
+    form = RightsConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            archive = rights.patient_export(patient=patient, by=request.user, confirmation=form.cleaned_data["confirmation"])
+        except ValidationError as exc:
+            add_domain_errors(exc, form)
+        else:
+            response = HttpResponse(archive, content_type="application/zip")
+            filename = export_filename(patient, today=timezone.localdate())
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+    return _rights_page(request, patient, form, action="export")
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def patient_anonymise(request, pk: int):
+    patient = patient_for(request, pk, perms=("patients.anonymise_patient",), read="anonymisation page")
+    form = RightsConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rights.patient_anonymise(patient=patient, by=request.user, confirmation=form.cleaned_data["confirmation"])
+        except ValidationError as exc:
+            add_domain_errors(exc, form)
+        else:
+            messages.success(request, "The record is anonymised; the clinical history is kept.")
+            return redirect("patients:detail", pk=pk)
+    return _rights_page(request, patient, form, action="anonymise")

@@ -7,6 +7,7 @@ from scheduling.models import (
     OpeningHours,
     Practitioner,
     Room,
+    SweepHeartbeat,
     TimeOff,
     WorkingHours,
 )
@@ -66,3 +67,19 @@ class PractitionerAdmin(admin.ModelAdmin):
 @admin.register(AppointmentType)
 class AppointmentTypeAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "duration_minutes", "active")
+
+
+@admin.register(SweepHeartbeat)
+class SweepHeartbeatAdmin(admin.ModelAdmin):
+    """When the reminder sweep last ran, as recorded by the sweep itself: read-only."""
+
+    list_display = ("swept_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class NonexistentLocalTime(ValidationError):

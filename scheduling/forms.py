@@ -13,6 +13,7 @@ from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_dat
 from scheduling.models import AppointmentType, Practitioner, Room, Series
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.proposal import ProposedSession, SeriesProposal
+from staff.fields import BoundedDateField
 
 FOLD_CHOICES = [
     ("", "—"),
@@ -77,7 +78,7 @@ class SeriesForm(forms.Form):
     cadence_days = forms.TypedChoiceField(
         choices=Series.Cadence.choices, coerce=int, initial=Series.Cadence.WEEKLY, label="How often"
     )
-    first_day = forms.DateField(widget=DateInput, label="First date")
+    first_day = BoundedDateField(widget=DateInput, label="First date")
     preferred_time = forms.TimeField(widget=TimeInput, label="Preferred time (clinic time)")
     fold = forms.ChoiceField(
         choices=FOLD_CHOICES,
@@ -208,7 +209,7 @@ class VisitForm(LocalTimeMixin, forms.Form):
     patient = PatientField()
     practitioner = forms.ModelChoiceField(Practitioner.objects.filter(active=True))
     appointment_type = forms.ModelChoiceField(AppointmentType.objects.filter(active=True), label="Type")
-    day = forms.DateField(widget=DateInput, label="Date")
+    day = BoundedDateField(widget=DateInput, label="Date")
     time = forms.TimeField(widget=TimeInput, label="Time (clinic time)")
     fold = forms.ChoiceField(choices=FOLD_CHOICES, required=False, label="If that time happens twice")
     room = forms.ModelChoiceField(Room.objects.filter(active=True), required=False, empty_label="Any free room")
@@ -226,7 +227,7 @@ class VisitForm(LocalTimeMixin, forms.Form):
 class MoveForm(LocalTimeMixin, forms.Form):
     ONLY_THIS, FOLLOWING = "this", "following"
 
-    day = forms.DateField(widget=DateInput, label="New date")
+    day = BoundedDateField(widget=DateInput, label="New date")
     time = forms.TimeField(widget=TimeInput, label="New time (clinic time)")
     fold = forms.ChoiceField(choices=FOLD_CHOICES, required=False, label="If that time happens twice")
     room = forms.ModelChoiceField(Room.objects.filter(active=True), required=False, empty_label="Keep or any free room")
@@ -270,7 +271,7 @@ class CalendarForm(forms.Form):
     practitioner = forms.ModelChoiceField(Practitioner.objects.filter(active=True), required=False)
     room = forms.ModelChoiceField(Room.objects.filter(active=True), required=False)
     view = forms.ChoiceField(choices=[(DAY, "Day"), (WEEK, "Week")], required=False)
-    date = forms.DateField(required=False, widget=DateInput)
+    date = BoundedDateField(required=False, widget=DateInput)
 
 
 class MaintenanceIntervalForm(forms.Form):

@@ -31,5 +31,7 @@ ROLE_PERMISSIONS = {
         *(f"scheduling.{action}_{model}" for model in _SETUP_MODELS for action in ("add", "change", "delete", "view")),
         "scheduling.view_clinicsettings",
         "scheduling.change_clinicsettings",
+        # When reminders were last swept (read-only in Clinic settings).
+        "scheduling.view_sweepheartbeat",
     ],
 }

@@ -33,6 +33,7 @@ from scheduling.forms import (
 from scheduling.models import Practitioner, Room
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.reminders import outbox, patient_requests
+from scheduling.reminders.heartbeat import cached_last_sweep
 from scheduling.selectors import (
     maintenance_due,
     open_patient_requests,
@@ -332,7 +333,9 @@ def reminder_list(request):
     page = Paginator(reminders_needing_attention(failed_only=failed_only), 50).get_page(request.GET.get("page"))
     audit_listing(user=request.user, summary=f"reminders{' (failed)' if failed_only else ''}, page {page.number}",
                   rows=[(reminder, reminder.patient_id) for reminder in page])
-    return render(request, "scheduling/reminder_list.html", {"page": page, "failed_only": failed_only})
+    return render(
+        request, "scheduling/reminder_list.html", {"page": page, "failed_only": failed_only, "last_sweep": cached_last_sweep()}
+    )
 
 
 @staff_only

@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests import factories
@@ -147,3 +148,10 @@ def pytest_collection_modifyitems(items):
                 # The closest marker wins, so this one goes first.
                 mark = pytest.mark.django_db(**{**kwargs, "transaction": True, "serialized_rollback": True})
                 item.own_markers.insert(0, mark.mark)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The test cache lives in the process: without this one test's cached values (e.g. the reminder
+    # sweep's heartbeat) would reach the next test's pages.
+    cache.clear()

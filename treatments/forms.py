@@ -5,8 +5,8 @@ from django.forms.boundfield import BoundField
 
 from treatments.models import PhotoView, ReactionKind, ReactionSeverity
 from treatments.rules import NEAR_EYE_RISK, Chosen, Option
-from treatments.suggestion import Proposal
 from treatments.sessions import ReactionEntry
+from treatments.suggestion import Proposal
 
 
 @dataclass

@@ -17,7 +17,7 @@ from scheduling.models.clinic import (
     Weekday,
     WorkingHours,
 )
-from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, new_message_id
+from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, SweepHeartbeat, new_message_id
 from scheduling.models.visits import MaintenanceSchedule, Series, Visit
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "Reminder",
     "Room",
     "Series",
+    "SweepHeartbeat",
     "TimeOff",
     "Visit",
     "Weekday",

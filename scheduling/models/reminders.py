@@ -159,3 +159,19 @@ class LinkUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} link of reminder {self.reminder_id}"
+
+
+class SweepHeartbeat(models.Model):
+    """When the reminder sweep last ran: a single row (id 1) the sweep updates each minute, so staff
+    can see that reminders are going out. The pages read the copy the sweep also puts in the cache
+    (``scheduling.reminders.heartbeat``), never this table."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    swept_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "reminder sweep"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="sweep_heartbeat_single_row")]
+
+    def __str__(self) -> str:
+        return f"Last reminder sweep at {self.swept_at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,7 @@
 - ``outbox``: which rows are due; the sweep that claims them and hands their ids to a publisher;
   recovery of rows whose message or worker was lost; whether a row is still worth sending;
   staff's "send again".
+- ``heartbeat``: when the sweep last ran (a row and its copy in the cache), for staff's warning.
 - ``mail``: the e-mail itself (text, HTML, an .ics file built with ``icalendar``).
 - ``tokens``: signing and checking the links in e-mails (no booking here).
 - ``sending``: sends claimed rows, a batch over one mail-server connection; attempts and retries.

@@ -25,6 +25,7 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from scheduling.models import MaintenanceSchedule, Reminder, Series, Visit
+from scheduling.reminders.heartbeat import sweep_heartbeat_record
 from scheduling.reminders.upkeep import maintenance_booked, reminders_restore_after_consent, unbooked_sessions
 from staff.audit import audit_record
 
@@ -150,6 +151,7 @@ def reminders_dispatch(
         queued += ids
         if len(ids) < limit:
             break
+    sweep_heartbeat_record(now=now)
     return queued
 
 

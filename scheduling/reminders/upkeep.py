@@ -112,8 +112,13 @@ def reminders_stop(*, patient: Patient) -> int:
     cancels every reminder still waiting. Returns how many were cancelled."""
     with transaction.atomic():
         reminder_consent_withdraw(by=None, patient=patient, summary="Reminder consent withdrawn through the e-mail link")
-        count = _cancel(Reminder.objects.filter(patient=patient), "The patient asked to stop reminder e-mails.")
+        count = patient_reminders_cancel(patient=patient, note="The patient asked to stop reminder e-mails.")
     return count
+
+
+def patient_reminders_cancel(*, patient: Patient, note: str) -> int:
+    """Cancels every reminder of the patient still waiting to go out; returns how many."""
+    return _cancel(Reminder.objects.filter(patient=patient), note)
 
 
 def reminders_restore_after_consent(*, now: dt.datetime) -> None:

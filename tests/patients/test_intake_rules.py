@@ -10,6 +10,7 @@ from patients.intake import (
     normalise_phone,
     patient_register,
     validate_demographics,
+    validate_screening,
 )
 from patients.models import Consent, Patient, PatientConcern, Screening
 from staff.models import AuditEvent
@@ -210,3 +211,39 @@ def test_a_concerns_change_is_audited_with_each_severity_before_and_after():
                                                      concern("sagging"): 5})
     event = AuditEvent.objects.get(action="change", summary="concerns")
     assert event.changes == {"fine-lines": [8, 3], "dullness": [4, None], "sagging": [None, 5]}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"first_name": "Ada\r\nBcc: all@example.com"}, "first_name"),
+        ({"last_name": "Love\x00lace"}, "last_name"),
+        ({"last_name": "Lovelace\u202e"}, "last_name"),
+        ({"emergency_contact_name": "Tom\nSmith"}, "emergency_contact_name"),
+    ],
+)
+def test_control_characters_are_refused_in_names(overrides, field):
+    with pytest.raises(ValidationError) as exc:
+        validate_demographics(demographics(**overrides), today=TODAY)
+    assert "no line breaks" in " ".join(exc.value.message_dict[field])
+
+
+def test_names_with_accents_and_punctuation_are_accepted():
+    cleaned = validate_demographics(demographics(first_name=" Zoë-Anne ", last_name="O'Neil"), today=TODAY)
+    assert (cleaned["first_name"], cleaned["last_name"]) == ("Zoë-Anne", "O'Neil")
+
+
+@pytest.mark.parametrize("field", ["address", "goals"])
+def test_free_text_is_limited_in_length_with_a_clear_message(field):
+    validate_demographics(demographics(**{field: "x" * 2000}), today=TODAY)
+    with pytest.raises(ValidationError) as exc:
+        validate_demographics(demographics(**{field: "x" * (2 * 1024 * 1024)}), today=TODAY)
+    assert "Keep this to 2000 characters" in " ".join(exc.value.message_dict[field])
+
+
+@pytest.mark.parametrize("field", ["allergies", "medications", "notes"])
+def test_screening_free_text_is_limited_and_keeps_line_breaks(field):
+    validate_screening({field: "Line one\r\nLine two\twith a tab"}, today=TODAY)
+    with pytest.raises(ValidationError) as exc:
+        validate_screening({field: "x" * 2001}, today=TODAY)
+    assert "Keep this to 2000 characters" in " ".join(exc.value.message_dict[field])

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tests.factories import PatientFactory
 
+
 @pytest.fixture
 def ada(db):
     return PatientFactory(first_name="Ada", last_name="Lovelace", date_of_birth=dt.date(1985, 12, 10),

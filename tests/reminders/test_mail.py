@@ -7,11 +7,11 @@ import pytest
 from icalendar import Calendar
 
 from scheduling.booking import visit_move
-from scheduling.maintenance import maintenance_set_interval
-from scheduling.visit_status import visit_cancel
 from scheduling.clock import to_local
+from scheduling.maintenance import maintenance_set_interval
 from scheduling.models import ClinicSettings, MaintenanceSchedule, Reminder
 from scheduling.reminders.mail import reminder_message
+from scheduling.visit_status import visit_cancel
 from tests.reminders.factories import book_visit, waiting
 from tests.scheduling.factories import at, book_series
 
@@ -107,3 +107,11 @@ def test_the_maintenance_and_series_emails(clinic, lin, patient, frozen):
     assert message.subject == "2 sessions of your course at Acuclinic still to book"
     assert "Your course of 6 sessions with Lin Zhao" in message.body
     assert "has <strong>2 sessions</strong> without a date" in message.alternatives[0].content
+
+
+def test_the_subject_is_plain_text_not_html_escaped(clinic, lin):
+    # A subject is not HTML: "Lin & Tom" must not reach the patient as "Lin &amp; Tom".
+    clinic.settings.name = "Lin & Tom's <Clinic>"
+    clinic.settings.save()
+    reminder = Reminder.objects.get(visit=book_visit(clinic=clinic, practitioner=lin, starts=("2026-04-02", "10:00")))
+    assert message_for(reminder).subject.startswith("Your visit at Lin & Tom's <Clinic>: ")

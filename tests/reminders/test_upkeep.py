@@ -9,10 +9,10 @@ from django.core import mail
 from patients.intake import patient_update
 from scheduling.booking import visit_book, visit_move, visit_move_following
 from scheduling.maintenance import maintenance_set_interval
-from scheduling.visit_status import visit_cancel, visit_complete, visit_mark_no_show
 from scheduling.models import MaintenanceSchedule, Reminder, Series
 from scheduling.reminders.outbox import reminders_dispatch
 from scheduling.reminders.sending import reminders_send
+from scheduling.visit_status import visit_cancel, visit_complete, visit_mark_no_show
 from tests.factories import PatientFactory, front_desk_user
 from tests.reminders.factories import book_visit, waiting
 from tests.scheduling.factories import at, book_series

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from scheduling.booking import visit_book
-from scheduling.models import Closure, OpeningHours
 from scheduling.calendar import calendar_grid
+from scheduling.models import Closure, OpeningHours
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at
 
@@ -92,3 +92,9 @@ def test_cells_come_with_their_links_and_labels(clinic, lin, patient):
     cell = grid.free[0]
     assert cell.href.startswith(reverse("scheduling:visit_new") + "?start=") and f"practitioner={lin.pk}" in cell.href
     assert (cell.time, cell.label) == ("08:00", "Book Tue 03 Mar 08:00")
+
+
+@pytest.mark.parametrize("query", ["date=9999-12-31", "date=0001-01-01&view=week", "date=9999-12-31&view=week"])
+def test_a_date_at_the_end_of_time_is_refused_not_a_server_error(front_desk_client, query):
+    response = front_desk_client.get(f"/scheduling/calendar/?{query}")
+    assert response.status_code == 200

@@ -3,11 +3,11 @@
 import datetime as dt
 
 from patients.models import Screening
-from treatments.rules import Chosen, Facts, Rules, screening_facts
-from treatments.suggestion import Proposal, suggest_plan
 from treatments.catalogue import concern_names, load_options
 from treatments.models import Plan
+from treatments.rules import Chosen, Facts, Rules, screening_facts
 from treatments.services import plan_context, plan_save
+from treatments.suggestion import Proposal, suggest_plan
 
 RULES = Rules()  # the clinic defaults: 40–70 needles, 20–30 minutes, 14/30 wait days
 TODAY = dt.date(2026, 11, 24)

@@ -2,11 +2,11 @@ import pytest
 
 from patients import demo as patients_demo
 from staff import demo as staff_demo
+from tests.treatments.factories import suggest
 from treatments import demo
-from treatments.rules import Chosen
 from treatments.chart import SUPPORT_COLOUR, face_chart
 from treatments.models import Plan, PlanTemplate
-from tests.treatments.factories import suggest
+from treatments.rules import Chosen
 
 pytestmark = pytest.mark.django_db
 

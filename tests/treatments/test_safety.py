@@ -8,9 +8,9 @@ from patients.intake import screening_record
 from staff.models import AuditEvent
 from tests.factories import ScreeningFactory, acupuncturist_user, intake_patient
 from tests.treatments.factories import saved_plan
-from treatments.rules import Chosen, Option, Rules, limits_for, screening_facts
 from treatments.catalogue import load_options
 from treatments.models import Plan, PlanItem, PlanSettings, Point
+from treatments.rules import Chosen, Option, Rules, limits_for, screening_facts
 from treatments.services import plan_context, plan_save
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patients.models import FaceArea
+from tests.treatments.factories import RULES, TODAY, codes, facts, suggest
+from treatments.catalogue import concern_names, load_options
 from treatments.rules import Rules, exclusion_reason, limits_for, plan_problems, screening_facts
 from treatments.suggestion import suggest_plan
-from treatments.catalogue import concern_names, load_options
-from tests.treatments.factories import RULES, TODAY, codes, facts, suggest
 
 pytestmark = pytest.mark.django_db
 
