@@ -27,7 +27,9 @@ def _fetch(request: HttpRequest, queryset: models.QuerySet, pk: int, *, perm: st
 def visit_for(request: HttpRequest, pk: int, *, perm: str = VIEW_VISIT, audit: bool = False) -> Visit:
     """The visit with everything its page shows; ``audit`` records the read."""
     visit = _fetch(
-        request, Visit.objects.select_related("patient", "practitioner", "room", "appointment_type", "series"), pk,
+        request, Visit.objects.select_related(
+            "patient", "practitioner", "room", "appointment_type", "series", "make_up_for", "make_up",
+        ), pk,
         perm=perm,
     )
     if audit:

@@ -10,7 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
 from patients.models import Patient
 from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_datetime
-from scheduling.models import AppointmentType, Practitioner, Room, Series
+from scheduling.models import AppointmentType, Practitioner, Room, Series, Visit
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.proposal import ProposedSession, SeriesProposal
 
@@ -251,6 +251,10 @@ class MoveForm(LocalTimeMixin, forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=200, label="Reason for cancelling")
+    cancelled_by = forms.ChoiceField(
+        choices=Visit.CancelledBy.choices, initial=Visit.CancelledBy.CLINIC, widget=forms.RadioSelect,
+        label="Cancelled by",
+    )
     make_up = forms.BooleanField(
         required=False, label="Add a make-up session at the end of the series", initial=False
     )
@@ -260,6 +264,16 @@ class CancelForm(forms.Form):
         self.helper = _helper()
         if not in_series:
             del self.fields["make_up"]
+
+
+class StatusForm(forms.Form):
+    """A status button on the visit page; "not treated" needs the reason (the domain says so)."""
+
+    reason = forms.CharField(max_length=200, required=False, label="Why was the patient not treated?")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="status", **kwargs)
+        self.helper = _helper()
 
 
 class CalendarForm(forms.Form):

@@ -65,8 +65,9 @@ def test_acupuncturists_see_calendars_and_book_follow_ups_but_not_series_or_chan
     assert acupuncturist_client.get(reverse("scheduling:calendar")).status_code == 200
     assert acupuncturist_client.get(reverse("scheduling:visit_new")).status_code == 200
     assert acupuncturist_client.get(reverse("scheduling:series_new")).status_code == 403
-    for name in ("visit_move", "visit_cancel", "visit_arrived", "visit_no_show"):
-        assert acupuncturist_client.post(reverse(f"scheduling:{name}", args=[visit.pk])).status_code == 403
+    for name, extra in (("visit_move", ()), ("visit_cancel", ()), ("visit_status", ("arrived",)),
+                        ("visit_status", ("no_show",))):
+        assert acupuncturist_client.post(reverse(f"scheduling:{name}", args=[visit.pk, *extra])).status_code == 403
     assert acupuncturist_client.post(reverse("scheduling:maintenance_interval", args=[patient.pk])).status_code == 403
 
 
@@ -249,7 +250,7 @@ def test_cancelling_without_a_reason_is_refused(front_desk_client, clinic, lin, 
 def test_front_desk_marks_an_arrival(front_desk_client, frozen, clinic, lin, patient):
     visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
                        starts_at=at("2026-03-02", "10:00"), by=None)
-    response = front_desk_client.post(reverse("scheduling:visit_arrived", args=[visit.pk]))
+    response = front_desk_client.post(reverse("scheduling:visit_status", args=[visit.pk, "arrived"]))
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.status == Visit.Status.ARRIVED
@@ -258,8 +259,8 @@ def test_front_desk_marks_an_arrival(front_desk_client, frozen, clinic, lin, pat
 def test_a_refused_status_change_explains_why(front_desk_client, clinic, lin, patient):
     visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
                        starts_at=at("2026-03-05", "10:00"), by=None)
-    response = front_desk_client.post(reverse("scheduling:visit_no_show", args=[visit.pk]))
-    assert response.status_code == 400 and b"has not started yet" in response.content
+    response = front_desk_client.post(reverse("scheduling:visit_status", args=[visit.pk, "no_show"]))
+    assert response.status_code == 409 and b"has not started yet" in response.content
 
 
 def test_the_timeline_view_is_audited(front_desk_client, clinic, lin, patient):
