@@ -2,6 +2,7 @@
 booking rules live in scheduling.proposal, scheduling.booking and scheduling.visit_status."""
 
 import datetime as dt
+import uuid
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -10,7 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
 from patients.models import Patient
 from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_datetime
-from scheduling.models import AppointmentType, Practitioner, Room, Series, Visit
+from scheduling.models import AppointmentType, FormSubmission, Practitioner, Room, Series, Visit
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.proposal import ProposedSession, SeriesProposal
 
@@ -114,7 +115,9 @@ class SeriesConfirmForm(forms.Form):
     """The "Book all" step of a series. It carries only the proposal the page showed, signed by the
     server (salted, expiring, tied to the user it was shown to), so staff book exactly what they saw:
     a changed payload, an old one, or any extra field (a rewritten time, a ``shifted`` flag) is
-    refused and nothing is booked."""
+    refused and nothing is booked. The signed payload also holds the page's one-time key
+    (``form_key``, see ``scheduling.submissions``): a second submit of the page shows the series
+    the first one booked."""
 
     SALT = "scheduling.series-confirm"
     MAX_AGE = dt.timedelta(hours=1)
@@ -132,7 +135,8 @@ class SeriesConfirmForm(forms.Form):
 
     @classmethod
     def for_proposal(cls, proposal: SeriesProposal, *, user) -> "SeriesConfirmForm":
-        signed = signing.dumps(_proposal_payload(proposal, user_id=user.pk), salt=cls.SALT, compress=True)
+        payload = {**_proposal_payload(proposal, user_id=user.pk), "key": str(FormSubmission.new_key())}
+        signed = signing.dumps(payload, salt=cls.SALT, compress=True)
         return cls(initial={"proposal": signed}, user=user)
 
     def clean_proposal(self) -> SeriesProposal:
@@ -142,8 +146,9 @@ class SeriesConfirmForm(forms.Form):
             raise ValidationError(self.EXPIRED, code="expired") from None
         except signing.BadSignature:
             raise ValidationError(self.CHANGED, code="changed") from None
-        if payload.get("by") != self.user.pk:
+        if payload.get("by") != self.user.pk or "key" not in payload:
             raise ValidationError(self.CHANGED, code="changed")
+        self.form_key = uuid.UUID(payload["key"])
         return _proposal_from_payload(payload)
 
     def clean(self):
@@ -210,10 +215,14 @@ class VisitForm(LocalTimeMixin, forms.Form):
     time = forms.TimeField(widget=TimeInput, label="Time (clinic time)")
     fold = forms.ChoiceField(choices=FOLD_CHOICES, required=False, label="If that time happens twice")
     room = forms.ModelChoiceField(Room.objects.filter(active=True), required=False, empty_label="Any free room")
+    # The page's one-time key (``scheduling.submissions``): a second submit shows the visit booked.
+    form_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+        if not self.is_bound:
+            self.initial["form_key"] = FormSubmission.new_key()
 
     def clean(self):
         cleaned = super().clean()

@@ -40,6 +40,7 @@ from scheduling.selectors import (
     patient_timeline,
     reminders_needing_attention,
 )
+from scheduling.submissions import AlreadyBooked
 from staff.access import require, staff_only
 from staff.errors import add_domain_errors
 
@@ -85,7 +86,13 @@ def _series_confirm(request):
         return _render_series(request, SeriesForm(initial=_series_initial(request)), status=400)
     shown = confirm.cleaned_data["proposal"]
     try:
-        series = booking.series_book(proposal=shown, by=request.user)
+        series = booking.series_book(proposal=shown, by=request.user, form_key=confirm.form_key)
+    except AlreadyBooked as done:
+        # A double click or a retry after a timeout: the first submit booked it; show that.
+        series = done.submission.series
+        messages.info(request, f"Already booked: these {series.sessions_planned} sessions for {series.patient} "
+                               "were booked by the first submit of this page; nothing was booked twice.")
+        return redirect("scheduling:patient", pk=series.patient_id)
     except SlotTaken as exc:
         messages.error(request, f"{exc.messages[0]} Nothing was booked; here is a fresh proposal.")
         return _series_propose(request, SeriesForm.for_request(shown.request()), status=409)
@@ -139,7 +146,11 @@ def visit_new(request):
         visit = booking.visit_book(
             patient=data["patient"], practitioner=data["practitioner"], appointment_type=data["appointment_type"],
             starts_at=data["starts_at"], room_id=data["room"].pk if data["room"] else None, by=request.user,
+            form_key=data["form_key"],
         )
+    except AlreadyBooked as done:
+        messages.info(request, "Already booked: the first submit of this page booked this visit; nothing was booked twice.")
+        return redirect("scheduling:visit", pk=done.submission.visit_id)
     except ValidationError as exc:
         add_domain_errors(exc, form)
         return render(request, "scheduling/visit_form.html", {"form": form}, status=_status(exc))

@@ -4,6 +4,7 @@
   time off, appointment types.
 - ``visits``: series, visits, maintenance schedules.
 - ``reminders``: reminder e-mails, patient requests, used e-mail links.
+- ``desk``: one-time form keys (idempotent booking).
 """
 
 from scheduling.models.clinic import (
@@ -17,6 +18,7 @@ from scheduling.models.clinic import (
     Weekday,
     WorkingHours,
 )
+from scheduling.models.desk import FormSubmission
 from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, new_message_id
 from scheduling.models.visits import MaintenanceSchedule, Series, Visit
 
@@ -24,6 +26,7 @@ __all__ = [
     "AppointmentType",
     "ClinicSettings",
     "Closure",
+    "FormSubmission",
     "LinkUse",
     "MaintenanceSchedule",
     "OpeningHours",

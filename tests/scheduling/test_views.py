@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -199,7 +200,7 @@ def test_front_desk_books_a_single_visit_from_a_free_calendar_cell(front_desk_cl
 
     response = front_desk_client.post(reverse("scheduling:visit_new"), {
         "patient": patient.pk, "practitioner": lin.pk, "appointment_type": clinic.treatment.pk,
-        "day": "2026-03-03", "time": "14:15", "fold": "", "room": "",
+        "day": "2026-03-03", "time": "14:15", "fold": "", "room": "", "form_key": page.context["form"]["form_key"].value(),
     })
 
     visit = Visit.objects.get()
@@ -212,7 +213,7 @@ def test_a_double_booking_from_the_form_is_a_409_with_the_reason(front_desk_clie
                starts_at=at("2026-03-03", "10:00"), by=None)
     response = front_desk_client.post(reverse("scheduling:visit_new"), {
         "patient": patient.pk, "practitioner": lin.pk, "appointment_type": clinic.treatment.pk,
-        "day": "2026-03-03", "time": "10:30", "fold": "", "room": "",
+        "day": "2026-03-03", "time": "10:30", "fold": "", "room": "", "form_key": str(uuid.uuid4()),
     })
     assert response.status_code == 409
     assert b"already has a visit then" in response.content
