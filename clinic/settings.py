@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "staff.context_processors.roles",
+                "scheduling.context_processors.pending_decisions",
             ],
         },
     },

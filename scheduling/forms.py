@@ -285,6 +285,24 @@ class StatusForm(forms.Form):
         self.helper = _helper()
 
 
+class DecisionForm(forms.Form):
+    """A decision about a visit inside a closure or time off (``scheduling.closures``). *Move*
+    carries the proposed time the page showed; the move itself re-checks it."""
+
+    MOVE, CANCEL, KEEP = "move", "cancel", "keep"
+
+    decision = forms.ChoiceField(choices=[(MOVE, "Move"), (CANCEL, "Cancel"), (KEEP, "Keep")])
+    starts_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    room = forms.ModelChoiceField(Room.objects.filter(active=True), required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=200, required=False, label="Why it stays")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.MOVE and not cleaned.get("starts_at"):
+            raise ValidationError("No free time was found to move this visit to: cancel it or keep it.")
+        return cleaned
+
+
 class CalendarForm(forms.Form):
     DAY, WEEK = "day", "week"
 

@@ -80,20 +80,22 @@ def pages(lin, clinic, patient):
 
 
 # Page → queries, the same with little and with a lot of data. Each count includes the 5 that
-# every signed-in page makes (session, user, the user's and group permissions, roles).
+# every signed-in page makes (session, user, the user's and group permissions, roles), and for
+# staff who decide about visits inside closures the count behind that banner (``BANNER``).
+BANNER = 1
 EXPECTED = {
-    "practitioner day": 18,
-    "practitioner week": 18,
-    "room day": 12,
-    "room week": 12,
+    "practitioner day": 18 + BANNER,
+    "practitioner week": 18 + BANNER,
+    "room day": 12 + BANNER,
+    "room week": 12 + BANNER,
     # + its reminder history (one query, the latest 50)
-    "patient timeline": 11,
-    "maintenance list": 8,
-    "visit": 9,
+    "patient timeline": 11 + BANNER,
+    "maintenance list": 8 + BANNER,
+    "visit": 9 + BANNER,
     # session, user, permissions (2), roles + count + page
-    "reminder list": 7,
-    "failed reminders": 7,
-    "patient requests": 7,
+    "reminder list": 7 + BANNER,
+    "failed reminders": 7 + BANNER,
+    "patient requests": 7 + BANNER,
 }
 
 
