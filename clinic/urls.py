@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from staff.views import StaffLoginView, home
+from staff.views import StaffLoginView, admin_login, home
 
 admin.site.site_header = "Acuclinic administration"
 admin.site.site_title = "Acuclinic"
-# The admin uses the same throttled login as the app.
-admin.site.login = StaffLoginView.as_view(template_name="registration/login.html")
+# The admin uses the same throttled login as the app; signed-in staff without the admin right get 403.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("", home, name="home"),

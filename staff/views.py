@@ -1,4 +1,5 @@
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from staff.access import staff_only
@@ -12,3 +13,12 @@ class StaffLoginView(LoginView):
 @staff_only
 def home(request):
     return render(request, "staff/home.html")
+
+
+def admin_login(request, extra_context=None):
+    """The admin's login page. Staff signed in without the admin right (front desk,
+    acupuncturists) get the friendly 403 with navigation: sending them to a login page that
+    sends signed-in users back to /admin/ looped ("too many redirects")."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return StaffLoginView.as_view(template_name="registration/login.html", extra_context=extra_context)(request)
