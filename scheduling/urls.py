@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling import views
+from scheduling import closure_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -17,7 +17,7 @@ urlpatterns = [
     path("reminders/", views.reminder_list, name="reminders"),
     path("reminders/<int:pk>/send-again/", views.reminder_send_again, name="reminder_send_again"),
     path("requests/", views.request_list, name="requests"),
-    path("closures/decisions/", views.decision_list, name="decisions"),
-    path("closures/decisions/<int:pk>/", views.decision_make, name="decision_make"),
+    path("closures/decisions/", closure_views.decision_list, name="decisions"),
+    path("closures/decisions/<int:pk>/", closure_views.decision_make, name="decision_make"),
     path("requests/<int:pk>/handled/", views.request_handled, name="request_handled"),
 ]

@@ -16,14 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from scheduling import booking, closures, maintenance, proposal, selectors, visit_status
-from scheduling.access import affected_visit_for, patient_for, patient_request_for, reminder_for, visit_for
+from scheduling import booking, maintenance, proposal, selectors, visit_status
+from scheduling.access import patient_for, patient_request_for, reminder_for, visit_for
 from scheduling.clock import clinic_zone, to_local, today
 from scheduling.errors import BookingError, SlotTaken
 from scheduling.forms import (
     CalendarForm,
     CancelForm,
-    DecisionForm,
     MaintenanceIntervalForm,
     MoveForm,
     SeriesConfirmForm,
@@ -384,31 +383,3 @@ def request_handled(request, pk: int):
     else:
         messages.info(request, "Someone had already handled that request.")
     return redirect("scheduling:requests")
-
-
-# --- Visits inside a closure or time off -------------------------------------------------------------
-@require("scheduling.change_visit")
-def decision_list(request):
-    rows = [(affected, closures.move_proposal(affected)) for affected in closures.pending_decisions()]
-    return render(request, "scheduling/decision_list.html", {"rows": rows, "rooms": selectors.rooms_by_id()})
-
-
-@staff_only
-@require_POST
-def decision_make(request, pk: int):
-    affected = affected_visit_for(request, pk, perm="scheduling.change_visit")
-    form = DecisionForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors.get("__all__") or "Choose move, cancel or keep.")
-        data = form.cleaned_data
-        affected = closures.affected_decide(
-            affected=affected, decision=data["decision"], starts_at=data["starts_at"],
-            room_id=data["room"].pk if data["room"] else None, reason=data["reason"], by=request.user,
-        )
-    except ValidationError as exc:
-        # One list page holds every row's form, so the refusal travels there as a message.
-        messages.error(request, f"{affected.visit.patient}: {' '.join(exc.messages)}")
-    else:
-        messages.success(request, f"{affected.visit.patient}: {affected.get_decision_display().lower()}.")
-    return redirect("scheduling:decisions")
