@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "staff.context_processors.roles",
                 "scheduling.context_processors.reminder_sweep",
+                "scheduling.context_processors.pending_decisions",
             ],
         },
     },

@@ -6,13 +6,14 @@ from staff.views import (
     StaffPasswordChangeView,
     StaffPasswordResetConfirmView,
     StaffPasswordResetView,
+    admin_login,
     home,
 )
 
 admin.site.site_header = "Acuclinic administration"
 admin.site.site_title = "Acuclinic"
-# The admin uses the same throttled login as the app.
-admin.site.login = StaffLoginView.as_view(template_name="registration/login.html")
+# The admin uses the same throttled login as the app; signed-in staff without the admin right get 403.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("", home, name="home"),

@@ -161,6 +161,40 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
+def intake_consent_check(consents: IntakeConsents) -> None:
+    if not consents.treatment:
+        raise ValidationError({"treatment_consent": "Treatment cannot be booked without the patient's signed consent."})
+
+
+def _collect(errors: dict, check):
+    """Runs one validation, adding its errors to ``errors`` instead of stopping at the first."""
+    try:
+        return check()
+    except ValidationError as exc:
+        exc.update_error_dict(errors)
+        return None
+
+
+def intake_validate(
+    *, demographics: dict, screening: dict | None, concerns: dict[Concern, int | None] | None,
+    consents: IntakeConsents, today: dt.date,
+) -> tuple[dict, dict[Concern, int]]:
+    """Every intake rule, checked before any is reported, so staff see all problems at once.
+    ``screening`` or ``concerns`` None: not checked (the page's own form already refused them).
+    Returns the cleaned demographics and the concerns given."""
+    errors: dict = {}
+    cleaned = _collect(errors, lambda: validate_demographics(demographics, today=today))
+    chosen = _collect(errors, lambda: validate_concerns(concerns)) if concerns is not None else None
+    if screening is not None:
+        _collect(errors, lambda: validate_screening(screening, today=today))
+    _collect(errors, lambda: intake_consent_check(consents))
+    if chosen == {}:
+        errors.setdefault(None, []).append("Give at least one concern with its severity (0–10).")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned, chosen
+
+
 @transaction.atomic
 def patient_register(
     *,
@@ -176,14 +210,8 @@ def patient_register(
     Raises ``ProbableDuplicate`` when a patient with the same name and date of birth, or the same
     e-mail, exists already, unless ``confirmed_new`` says it is a different person."""
     now = timezone.now()
-    today = timezone.localdate(now)
-    cleaned = validate_demographics(demographics, today=today)
-    chosen = validate_concerns(concerns)
-    validate_screening(screening, today=today)
-    if not consents.treatment:
-        raise ValidationError({"treatment_consent": "Treatment cannot be booked without the patient's signed consent."})
-    if not chosen:
-        raise ValidationError({None: "Give at least one concern with its severity (0–10)."})
+    cleaned, chosen = intake_validate(demographics=demographics, screening=screening, concerns=concerns,
+                                      consents=consents, today=timezone.localdate(now))
     if not confirmed_new and (
         matches := probable_duplicates(
             first_name=cleaned["first_name"],

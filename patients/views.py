@@ -27,6 +27,7 @@ from patients.intake import (
     ProbableDuplicate,
     concerns_set,
     consent_record,
+    intake_validate,
     latest_consents,
     patient_register,
     patient_update,
@@ -63,6 +64,24 @@ def patient_search_results(request):
     return JsonResponse({"results": results})
 
 
+def _add_rule_errors(patient_form, screening_form, concerns_form, *others, consents: IntakeConsents) -> None:
+    """The forms refused something: still run every intake rule on what they accepted, so the page
+    shows all problems at once (a missing consent with a bad birth date), none of them twice."""
+    forms = [patient_form, screening_form, concerns_form, *others]
+    try:
+        intake_validate(
+            demographics=patient_form.cleaned_data,
+            screening=screening_form.answers() if screening_form.is_valid() else None,
+            concerns=concerns_form.severities() if concerns_form.is_valid() else None,
+            consents=consents, today=timezone.localdate(),
+        )
+    except ValidationError as exc:
+        flagged = {name for form in forms for name in form.errors}
+        rest = {field: errors for field, errors in exc.error_dict.items() if field not in flagged}
+        if rest:
+            add_domain_errors(ValidationError(rest), *forms)
+
+
 @require("patients.add_patient", "patients.add_screening")
 @require_http_methods(["GET", "POST"])
 def intake(request):
@@ -75,17 +94,19 @@ def intake(request):
     forms = [patient_form, screening_form, concerns_form, consent_form, duplicate_form]
     duplicates: list[Patient] = []
 
-    if data is not None and all(form.is_valid() for form in forms):
+    valid = [form.is_valid() for form in forms]
+    consents = IntakeConsents(treatment=consent_form.cleaned_data.get("treatment_consent", False),
+                              photos=consent_form.cleaned_data.get("photo_consent", False)) if data else None
+    if data is not None and not all(valid):
+        _add_rule_errors(patient_form, screening_form, concerns_form, consent_form, duplicate_form, consents=consents)
+    if data is not None and all(valid):
         try:
             patient = patient_register(
                 by=request.user,
                 demographics=patient_form.cleaned_data,
                 screening=screening_form.answers(),
                 concerns=concerns_form.severities(),
-                consents=IntakeConsents(
-                    treatment=consent_form.cleaned_data["treatment_consent"],
-                    photos=consent_form.cleaned_data["photo_consent"],
-                ),
+                consents=consents,
                 confirmed_new=duplicate_form.cleaned_data["confirm_new"],
             )
         except ValidationError as exc:

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from patients.models import Patient
-from scheduling.models import PatientRequest, Reminder, Visit
+from scheduling.models import AffectedVisit, PatientRequest, Reminder, Visit
 from staff.audit import audit_record
 
 VIEW_VISIT = "scheduling.view_visit"
@@ -27,7 +27,9 @@ def _fetch(request: HttpRequest, queryset: models.QuerySet, pk: int, *, perm: st
 def visit_for(request: HttpRequest, pk: int, *, perm: str = VIEW_VISIT, audit: bool = False) -> Visit:
     """The visit with everything its page shows; ``audit`` records the read."""
     visit = _fetch(
-        request, Visit.objects.select_related("patient", "practitioner", "room", "appointment_type", "series"), pk,
+        request, Visit.objects.select_related(
+            "patient", "practitioner", "room", "appointment_type", "series", "make_up_for", "make_up",
+        ), pk,
         perm=perm,
     )
     if audit:
@@ -49,3 +51,10 @@ def reminder_for(request: HttpRequest, pk: int, *, perm: str) -> Reminder:
 
 def patient_request_for(request: HttpRequest, pk: int, *, perm: str) -> PatientRequest:
     return _fetch(request, PatientRequest.objects.select_related("patient"), pk, perm=perm)
+
+
+def affected_visit_for(request: HttpRequest, pk: int, *, perm: str) -> AffectedVisit:
+    return _fetch(
+        request, AffectedVisit.objects.select_related("visit__patient", "visit__practitioner", "closure", "time_off"),
+        pk, perm=perm,
+    )

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
+from scheduling.closures import affected_visits_record
 from scheduling.models import (
     AppointmentType,
     ClinicSettings,
@@ -16,7 +19,7 @@ from scheduling.models import (
 @admin.register(ClinicSettings)
 class ClinicSettingsAdmin(admin.ModelAdmin):
     fields = ("name", "address", "phone", "time_zone", "maintenance_weeks", "visit_reminder_hours",
-              "maintenance_reminder_days", "slot_minutes")
+              "maintenance_reminder_days", "late_cancel_hours", "slot_minutes")
     # The zone comes from the environment (CLINIC_TIME_ZONE); shown here so admins can see it.
     readonly_fields = ("time_zone",)
 
@@ -42,10 +45,23 @@ class OpeningHoursAdmin(admin.ModelAdmin):
     list_display = ("weekday", "opens", "closes")
 
 
+def _tell_affected(modeladmin, request, pending) -> None:
+    """Saving a closure or time off over booked visits is never silent: say how many wait."""
+    if pending:
+        modeladmin.message_user(request, format_html(
+            '{} booked visit(s) lie inside it and need a decision (move, cancel or keep): <a href="{}">decide now</a>.',
+            len(pending), reverse("scheduling:decisions"),
+        ), level="warning")
+
+
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
     list_display = ("reason", "first_day", "last_day")
     date_hierarchy = "first_day"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _tell_affected(self, request, affected_visits_record(closure=obj))
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -62,6 +78,13 @@ class TimeOffInline(admin.TabularInline):
 class PractitionerAdmin(admin.ModelAdmin):
     list_display = ("display_name", "user", "active")
     inlines = [WorkingHoursInline, TimeOffInline]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is TimeOff:
+            pending = [row for time_off in formset.new_objects + [obj for obj, _ in formset.changed_objects]
+                       for row in affected_visits_record(time_off=time_off)]
+            _tell_affected(self, request, pending)
 
 
 @admin.register(AppointmentType)

@@ -13,6 +13,7 @@ the maintenance reminders.
 """
 
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -25,13 +26,16 @@ from scheduling.errors import BookingError, SlotTaken, database_clash_is_slot_ta
 from scheduling.models import AppointmentType, Practitioner, Series, Visit
 from scheduling.proposal import SeriesProposal
 from scheduling.reminders.upkeep import maintenance_reminders_refresh, visit_reminders_replace
+from scheduling.submissions import form_key_claim, form_key_guard, form_key_result
 from staff.audit import audit_record
 
 # Fields a move changes (a confirmation was for the old time, so it goes).
 _MOVED_FIELDS = ["starts_at", "ends_at", "room", "confirmed_at", "updated_at"]
 
 
-def _check(availability: Availability, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None, label: str = "") -> None:
+def _check(
+    availability: Availability, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None, label: str = ""
+) -> None:
     problem = availability.problem(starts_at=starts_at, ends_at=ends_at, room_id=room_id)
     if problem:
         when = f"{label}{to_local(starts_at, availability.tz):%a %d %b %Y %H:%M}: "
@@ -54,8 +58,11 @@ def _check_sessions(proposal: SeriesProposal, *, tz: ZoneInfo, now: dt.datetime)
         availability.hold(starts_at=session.starts_at, ends_at=session.ends_at, room_id=session.room_id)
 
 
-def series_book(*, proposal: SeriesProposal, by, now: dt.datetime | None = None) -> Series:
-    """Books all sessions of a proposal in one transaction, or none of them.
+def series_book(
+    *, proposal: SeriesProposal, by, now: dt.datetime | None = None, form_key: uuid.UUID | None = None
+) -> Series:
+    """Books all sessions of a proposal in one transaction, or none of them. With ``form_key``
+    (the page's one-time key), a second submit raises ``AlreadyBooked`` with this series.
 
     ``now`` (and the same argument of ``series_propose``) is only for recording history, such as
     the demo clinic's past visits; bookings made by staff always count from the present."""
@@ -63,7 +70,8 @@ def series_book(*, proposal: SeriesProposal, by, now: dt.datetime | None = None)
         raise BookingError("Some sessions have no time yet: change the proposal before booking.")
     if len(proposal.sessions) != proposal.sessions_planned:
         raise BookingError("The proposal does not have one time per session.")
-    with database_clash_is_slot_taken(), transaction.atomic():
+    with form_key_guard(key=form_key, by=by), database_clash_is_slot_taken(), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
         _check_sessions(proposal, tz=clinic_zone(), now=now or timezone.now())
         series = Series.objects.create(
             patient=proposal.patient,
@@ -97,6 +105,7 @@ def series_book(*, proposal: SeriesProposal, by, now: dt.datetime | None = None)
             user=by, action="create", obj=series, patient_id=proposal.patient.pk,
             summary=f"Booked a series of {proposal.sessions_planned} sessions",
         )
+        form_key_result(claim, series=series)
     return series
 
 
@@ -108,13 +117,16 @@ def visit_book(
     starts_at: dt.datetime,
     by,
     room_id: int | None = None,
+    form_key: uuid.UUID | None = None,
 ) -> Visit:
-    """One visit outside a series (a follow-up, or a maintenance visit)."""
+    """One visit outside a series (a follow-up, or a maintenance visit). With ``form_key`` (the
+    page's one-time key), a second submit raises ``AlreadyBooked`` with this visit."""
     if starts_at <= timezone.now():
         raise BookingError("That time has passed.")
     ends_at = starts_at + appointment_type.duration
     day = to_local(starts_at).date()
-    with database_clash_is_slot_taken(), transaction.atomic():
+    with form_key_guard(key=form_key, by=by), database_clash_is_slot_taken(), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
         availability = Availability(practitioner=practitioner, first_day=day, last_day=day, patient_id=patient.pk)
         _check(availability, starts_at=starts_at, ends_at=ends_at, room_id=room_id)
         visit = Visit.objects.create(
@@ -130,6 +142,7 @@ def visit_book(
         if appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
             maintenance_reminders_refresh(patient_id=patient.pk)
         audit_record(user=by, action="create", obj=visit, patient_id=patient.pk, summary=f"Booked {appointment_type.name}")
+        form_key_result(claim, visit=visit)
     return visit
 
 

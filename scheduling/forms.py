@@ -2,6 +2,7 @@
 booking rules live in scheduling.proposal, scheduling.booking and scheduling.visit_status."""
 
 import datetime as dt
+import uuid
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -10,7 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
 from patients.picker import PatientField
 from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_datetime
-from scheduling.models import AppointmentType, Practitioner, Room, Series
+from scheduling.models import AppointmentType, FormSubmission, Practitioner, Room, Series, Visit
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.proposal import ProposedSession, SeriesProposal
 from staff.fields import BoundedDateField
@@ -115,7 +116,9 @@ class SeriesConfirmForm(forms.Form):
     """The "Book all" step of a series. It carries only the proposal the page showed, signed by the
     server (salted, expiring, tied to the user it was shown to), so staff book exactly what they saw:
     a changed payload, an old one, or any extra field (a rewritten time, a ``shifted`` flag) is
-    refused and nothing is booked."""
+    refused and nothing is booked. The signed payload also holds the page's one-time key
+    (``form_key``, see ``scheduling.submissions``): a second submit of the page shows the series
+    the first one booked."""
 
     SALT = "scheduling.series-confirm"
     MAX_AGE = dt.timedelta(hours=1)
@@ -133,7 +136,8 @@ class SeriesConfirmForm(forms.Form):
 
     @classmethod
     def for_proposal(cls, proposal: SeriesProposal, *, user) -> "SeriesConfirmForm":
-        signed = signing.dumps(_proposal_payload(proposal, user_id=user.pk), salt=cls.SALT, compress=True)
+        payload = {**_proposal_payload(proposal, user_id=user.pk), "key": str(FormSubmission.new_key())}
+        signed = signing.dumps(payload, salt=cls.SALT, compress=True)
         return cls(initial={"proposal": signed}, user=user)
 
     def clean_proposal(self) -> SeriesProposal:
@@ -143,8 +147,9 @@ class SeriesConfirmForm(forms.Form):
             raise ValidationError(self.EXPIRED, code="expired") from None
         except signing.BadSignature:
             raise ValidationError(self.CHANGED, code="changed") from None
-        if payload.get("by") != self.user.pk:
+        if payload.get("by") != self.user.pk or "key" not in payload:
             raise ValidationError(self.CHANGED, code="changed")
+        self.form_key = uuid.UUID(payload["key"])
         return _proposal_from_payload(payload)
 
     def clean(self):
@@ -213,10 +218,14 @@ class VisitForm(LocalTimeMixin, forms.Form):
     time = forms.TimeField(widget=TimeInput, label="Time (clinic time)")
     fold = forms.ChoiceField(choices=FOLD_CHOICES, required=False, label="If that time happens twice")
     room = forms.ModelChoiceField(Room.objects.filter(active=True), required=False, empty_label="Any free room")
+    # The page's one-time key (``scheduling.submissions``): a second submit shows the visit booked.
+    form_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+        if not self.is_bound:
+            self.initial["form_key"] = FormSubmission.new_key()
 
     def clean(self):
         cleaned = super().clean()
@@ -254,6 +263,10 @@ class MoveForm(LocalTimeMixin, forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=200, label="Reason for cancelling")
+    cancelled_by = forms.ChoiceField(
+        choices=Visit.CancelledBy.choices, initial=Visit.CancelledBy.CLINIC, widget=forms.RadioSelect,
+        label="Cancelled by",
+    )
     make_up = forms.BooleanField(
         required=False, label="Add a make-up session at the end of the series", initial=False
     )
@@ -263,6 +276,34 @@ class CancelForm(forms.Form):
         self.helper = _helper()
         if not in_series:
             del self.fields["make_up"]
+
+
+class StatusForm(forms.Form):
+    """A status button on the visit page; "not treated" needs the reason (the domain says so)."""
+
+    reason = forms.CharField(max_length=200, required=False, label="Why was the patient not treated?")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="status", **kwargs)
+        self.helper = _helper()
+
+
+class DecisionForm(forms.Form):
+    """A decision about a visit inside a closure or time off (``scheduling.closures``). *Move*
+    carries the proposed time the page showed; the move itself re-checks it."""
+
+    MOVE, CANCEL, KEEP = "move", "cancel", "keep"
+
+    decision = forms.ChoiceField(choices=[(MOVE, "Move"), (CANCEL, "Cancel"), (KEEP, "Keep")])
+    starts_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    room = forms.ModelChoiceField(Room.objects.filter(active=True), required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=200, required=False, label="Why it stays")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.MOVE and not cleaned.get("starts_at"):
+            raise ValidationError("No free time was found to move this visit to: cancel it or keep it.")
+        return cleaned
 
 
 class CalendarForm(forms.Form):

@@ -10,6 +10,7 @@ _DESK = [
     "scheduling.add_series",
     "scheduling.change_series",
     "scheduling.change_maintenanceschedule",
+    "scheduling.mark_not_treated",
 ]
 # Reminder history, failed sends ("send again") and the requests patients send through their links.
 _REMINDERS = [
@@ -23,7 +24,8 @@ _SETUP_MODELS = ["room", "openinghours", "closure", "practitioner", "workinghour
 ROLE_PERMISSIONS = {
     FRONT_DESK: [*_DESK, *_REMINDERS],
     # Acupuncturists see calendars and book follow-up visits (not series, moves or cancellations).
-    ACUPUNCTURIST: [*_SEE, "scheduling.add_visit"],
+    # and mark an arrived patient "not treated" when today's screening stops the session.
+    ACUPUNCTURIST: [*_SEE, "scheduling.add_visit", "scheduling.mark_not_treated"],
     # Clinic setup through the admin site, plus everything the front desk does.
     CLINIC_ADMIN: [
         *_DESK,

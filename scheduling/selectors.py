@@ -21,7 +21,8 @@ def patient_timeline(patient: Patient) -> dict:
         )
     )
     visits = list(
-        patient.visits.select_related("practitioner", "room", "appointment_type", "series").order_by("-starts_at")
+        patient.visits.select_related("practitioner", "room", "appointment_type", "series", "make_up_for", "make_up")
+        .order_by("-starts_at")
     )
     maintenance = MaintenanceSchedule.objects.filter(patient=patient).first()
     reminders = list(patient.reminders.select_related("visit").order_by("-due_at", "-id")[:TIMELINE_REMINDERS])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling import views
+from scheduling import closure_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -10,13 +10,14 @@ urlpatterns = [
     path("visits/<int:pk>/", views.visit_detail, name="visit"),
     path("visits/<int:pk>/move/", views.visit_move, name="visit_move"),
     path("visits/<int:pk>/cancel/", views.visit_cancel, name="visit_cancel"),
-    path("visits/<int:pk>/arrived/", views.visit_arrived, name="visit_arrived"),
-    path("visits/<int:pk>/no-show/", views.visit_no_show, name="visit_no_show"),
+    path("visits/<int:pk>/status/<str:status>/", views.visit_change_status, name="visit_status"),
     path("patients/<int:pk>/", views.patient_visits, name="patient"),
     path("patients/<int:pk>/maintenance/", views.maintenance_interval, name="maintenance_interval"),
     path("maintenance/", views.maintenance_list, name="maintenance"),
     path("reminders/", views.reminder_list, name="reminders"),
     path("reminders/<int:pk>/send-again/", views.reminder_send_again, name="reminder_send_again"),
     path("requests/", views.request_list, name="requests"),
+    path("closures/decisions/", closure_views.decision_list, name="decisions"),
+    path("closures/decisions/<int:pk>/", closure_views.decision_make, name="decision_make"),
     path("requests/<int:pk>/handled/", views.request_handled, name="request_handled"),
 ]

@@ -11,7 +11,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,7 +20,7 @@ from scheduling import booking, maintenance, proposal, selectors, visit_status
 from scheduling.access import patient_for, patient_request_for, reminder_for, visit_for
 from scheduling.calendar import calendar_grid
 from scheduling.clock import clinic_zone, to_local, today
-from scheduling.errors import SlotTaken
+from scheduling.errors import BookingError, SlotTaken
 from scheduling.forms import (
     CalendarForm,
     CancelForm,
@@ -28,9 +28,10 @@ from scheduling.forms import (
     MoveForm,
     SeriesConfirmForm,
     SeriesForm,
+    StatusForm,
     VisitForm,
 )
-from scheduling.models import Practitioner, Room
+from scheduling.models import Practitioner, Room, Visit
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.reminders import outbox, patient_requests
 from scheduling.reminders.heartbeat import cached_last_sweep
@@ -40,6 +41,7 @@ from scheduling.selectors import (
     patient_timeline,
     reminders_needing_attention,
 )
+from scheduling.submissions import AlreadyBooked
 from staff.access import require, staff_only
 from staff.audit import audit_listing
 from staff.errors import add_domain_errors
@@ -86,7 +88,13 @@ def _series_confirm(request):
         return _render_series(request, SeriesForm(initial=_series_initial(request)), status=400)
     shown = confirm.cleaned_data["proposal"]
     try:
-        series = booking.series_book(proposal=shown, by=request.user)
+        series = booking.series_book(proposal=shown, by=request.user, form_key=confirm.form_key)
+    except AlreadyBooked as done:
+        # A double click or a retry after a timeout: the first submit booked it; show that.
+        series = done.submission.series
+        messages.info(request, f"Already booked: these {series.sessions_planned} sessions for {series.patient} "
+                               "were booked by the first submit of this page; nothing was booked twice.")
+        return redirect("scheduling:patient", pk=series.patient_id)
     except SlotTaken as exc:
         messages.error(request, f"{exc.messages[0]} Nothing was booked; here is a fresh proposal.")
         return _series_propose(request, SeriesForm.for_request(shown.request()), status=409)
@@ -140,7 +148,11 @@ def visit_new(request):
         visit = booking.visit_book(
             patient=data["patient"], practitioner=data["practitioner"], appointment_type=data["appointment_type"],
             starts_at=data["starts_at"], room_id=data["room"].pk if data["room"] else None, by=request.user,
+            form_key=data["form_key"],
         )
+    except AlreadyBooked as done:
+        messages.info(request, "Already booked: the first submit of this page booked this visit; nothing was booked twice.")
+        return redirect("scheduling:visit", pk=done.submission.visit_id)
     except ValidationError as exc:
         add_domain_errors(exc, form)
         return render(request, "scheduling/visit_form.html", {"form": form}, status=_status(exc))
@@ -148,7 +160,7 @@ def visit_new(request):
     return redirect("scheduling:visit", pk=visit.pk)
 
 
-def _render_visit(request, visit, *, move_form=None, cancel_form=None, status=200):
+def _render_visit(request, visit, *, move_form=None, cancel_form=None, status_form=None, status=200):
     in_series = visit.series_id is not None
     local_start = to_local(visit.starts_at)
     return render(
@@ -157,10 +169,13 @@ def _render_visit(request, visit, *, move_form=None, cancel_form=None, status=20
         {
             "visit": visit,
             "progress": selectors.series_sessions_done(visit.series) if visit.series else None,
-            "move_form": move_form or MoveForm(initial={"day": local_start.date(), "time": local_start.time()}, in_series=in_series),
+            "move_form": move_form
+            or MoveForm(initial={"day": local_start.date(), "time": local_start.time()}, in_series=in_series),
             "cancel_form": cancel_form or CancelForm(in_series=in_series),
+            "status_form": status_form or StatusForm(),
+            "allowed": visit.allowed_changes(request.user, at=timezone.now()),
+            "can_move": request.user.has_perm("scheduling.change_visit") and visit.status in Visit.CHANGEABLE,
             "starts_today": local_start.date() == today(),
-            "started": visit.starts_at <= timezone.now(),
         },
         status=status,
     )
@@ -196,18 +211,24 @@ def visit_move(request, pk: int):
 @staff_only
 @require_POST
 def visit_cancel(request, pk: int):
-    visit = visit_for(request, pk, perm="scheduling.change_visit")
+    visit = visit_for(request, pk, perm=Visit.TRANSITIONS[Visit.Status.CANCELLED].perm)
     form = CancelForm(request.POST, in_series=visit.series_id is not None)
     if not form.is_valid():
         return _render_visit(request, visit, cancel_form=form, status=400)
     try:
         make_up = visit_status.visit_cancel(
             visit=visit, reason=form.cleaned_data["reason"], make_up=form.cleaned_data.get("make_up", False),
-            by=request.user,
+            cancelled_by=form.cleaned_data["cancelled_by"], by=request.user,
         )
     except ValidationError as exc:
         add_domain_errors(exc, form)
-        return _render_visit(request, visit, cancel_form=form, status=_status(exc))
+        if isinstance(exc, BookingError):
+            # The visit is no longer open (someone was faster, it was completed): the cancel form is
+            # gone from the page, so the reason is said at the top.
+            messages.error(request, " ".join(exc.messages))
+            visit.refresh_from_db()
+            return _render_visit(request, visit, cancel_form=form, status=409)
+        return _render_visit(request, visit, cancel_form=form, status=400)
     if make_up:
         messages.success(request, f"Visit cancelled; make-up session booked for {to_local(make_up.starts_at):%a %d %b %Y %H:%M}.")
     else:
@@ -215,28 +236,34 @@ def visit_cancel(request, pk: int):
     return redirect("scheduling:visit", pk=pk)
 
 
-def _status_change(request, pk: int, action, done: str) -> HttpResponse:
-    """A button with no fields (arrived, no-show): the refusal is shown as a message."""
-    visit = visit_for(request, pk, perm="scheduling.change_visit")
+# Status buttons of the visit page; cancelling and completing have their own steps.
+_STATUS_DONE = {
+    Visit.Status.ARRIVED: "Marked as arrived.",
+    Visit.Status.BOOKED: "Arrival undone: the visit is booked again.",
+    Visit.Status.NO_SHOW: "Marked as a no-show.",
+    Visit.Status.NOT_TREATED: "Marked as not treated.",
+}
+
+
+@staff_only
+@require_POST
+def visit_change_status(request, pk: int, status: str):
+    """A refusal by role is 403 (the access helper); by the visit's state or time, 409 with why."""
+    if status not in _STATUS_DONE:
+        raise Http404
+    visit = visit_for(request, pk, perm=Visit.TRANSITIONS[status].perm)
+    form = StatusForm(request.POST)
+    form.is_valid()
     try:
-        action(visit=visit, by=request.user)
+        visit_status.visit_status_change(visit=visit, status=status, reason=form.cleaned_data.get("reason", ""),
+                                         by=request.user)
     except ValidationError as exc:
+        add_domain_errors(exc, form)
         messages.error(request, " ".join(exc.messages))
-        return _render_visit(request, visit, status=_status(exc))
-    messages.success(request, done)
+        visit.refresh_from_db()
+        return _render_visit(request, visit, status_form=form, status=409 if isinstance(exc, BookingError) else 400)
+    messages.success(request, _STATUS_DONE[status])
     return redirect("scheduling:visit", pk=pk)
-
-
-@staff_only
-@require_POST
-def visit_arrived(request, pk: int):
-    return _status_change(request, pk, visit_status.visit_mark_arrived, "Marked as arrived.")
-
-
-@staff_only
-@require_POST
-def visit_no_show(request, pk: int):
-    return _status_change(request, pk, visit_status.visit_mark_no_show, "Marked as a no-show.")
 
 
 # --- Calendars ---------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""A visit's life after booking: the patient confirms, arrives, is treated (completed), misses it
-(no-show), or it is cancelled, optionally with a make-up session at the end of the series.
+"""A visit's life after booking: the patient confirms, arrives (or the arrival is undone), is
+treated (completed) or not treated (with a reason), misses it (no-show), or it is cancelled by the
+clinic or the patient (a patient's within ``late_cancel_hours`` is flagged late), optionally with a
+make-up session at the end of the series.
 
-Which status may follow which is ``Visit.TRANSITIONS``; each function here locks the row, makes
-the change through ``Visit.change_status`` and keeps reminders, series and maintenance in step in
-the same transaction.
+Which status may follow which, and who may make each change, is ``Visit.TRANSITIONS``; each
+function here locks the row, makes the change through ``Visit.change_status`` and keeps reminders,
+series and maintenance in step in the same transaction.
 """
 
 import datetime as dt
@@ -17,7 +19,7 @@ from scheduling.availability import Availability
 from scheduling.clock import clinic_zone, to_local
 from scheduling.errors import BookingError, database_clash_is_slot_taken
 from scheduling.maintenance import maintenance_restart
-from scheduling.models import AppointmentType, Series, Visit
+from scheduling.models import AppointmentType, ClinicSettings, Series, Visit
 from scheduling.proposal import MAX_SHIFT_DAYS, MIN_GAP_DAYS, nearest_slot, search_days
 from scheduling.reminders.upkeep import maintenance_reminders_refresh, series_reminder_refresh, visit_reminders_replace
 from staff.audit import audit_record
@@ -35,35 +37,76 @@ def visit_confirm(*, visit: Visit) -> Visit:
     return visit
 
 
-def visit_mark_arrived(*, visit: Visit, by) -> Visit:
+def _status_change(*, visit: Visit, status: str, by, summary: str, reason: str = "") -> Visit:
+    """Locks the visit, changes its status and keeps its reminders in step: a visit that still
+    holds its time gets its reminder anew (or none once arrived); one that will not happen also
+    frees its series' session and maintenance reminders."""
     with transaction.atomic():
         visit = Visit.objects.locked(visit.pk)
-        visit.change_status(Visit.Status.ARRIVED, at=timezone.now())
-        visit_reminders_replace(visits=[visit], note="The patient has arrived.")
-        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary="Arrived")
+        visit.change_status(status, at=timezone.now(), reason=reason)
+        if status in Visit.BLOCKING:
+            visit_reminders_replace(visits=[visit], note=f"The visit is now {visit.get_status_display().lower()}.")
+        else:
+            _reminders_after_visit_ends(visit)
+        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id,
+                     summary=f"{summary}: {visit.cancel_reason}" if visit.cancel_reason else summary)
     return visit
+
+
+def visit_mark_arrived(*, visit: Visit, by) -> Visit:
+    return _status_change(visit=visit, status=Visit.Status.ARRIVED, by=by, summary="Arrived")
+
+
+def visit_undo_arrival(*, visit: Visit, by) -> Visit:
+    """A mistaken "Mark arrived": the visit is booked again (and gets its reminder back if ahead)."""
+    return _status_change(visit=visit, status=Visit.Status.BOOKED, by=by, summary="Arrival undone")
 
 
 def visit_mark_no_show(*, visit: Visit, by) -> Visit:
-    with transaction.atomic():
-        visit = Visit.objects.locked(visit.pk)
-        visit.change_status(Visit.Status.NO_SHOW, at=timezone.now())
-        _reminders_after_visit_ends(visit)
-        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary="No-show")
-    return visit
+    return _status_change(visit=visit, status=Visit.Status.NO_SHOW, by=by, summary="No-show")
 
 
-def visit_cancel(*, visit: Visit, reason: str, by, make_up: bool = False) -> Visit | None:
-    """Cancels a visit (freeing its time). With ``make_up``, books a replacement session after the
-    series' last one, on its cadence at the preferred time or the nearest free time; if none can
-    be found nothing is cancelled. Returns the make-up visit, if any."""
+def visit_mark_not_treated(*, visit: Visit, reason: str, by) -> Visit:
+    """The patient arrived but was not treated (e.g. today's screening blocks treatment): the
+    session counts as not done, so its series has a session left to book."""
+    return _status_change(visit=visit, status=Visit.Status.NOT_TREATED, by=by, summary="Not treated", reason=reason)
+
+
+def visit_status_change(*, visit: Visit, status: str, by, reason: str = "") -> Visit:
+    """The visit page's status buttons (arrived, undo arrival, no-show, not treated); cancelling
+    (``visit_cancel``) and completing (``visit_complete``) have their own steps."""
+    if status == Visit.Status.ARRIVED:
+        return visit_mark_arrived(visit=visit, by=by)
+    if status == Visit.Status.BOOKED:
+        return visit_undo_arrival(visit=visit, by=by)
+    if status == Visit.Status.NO_SHOW:
+        return visit_mark_no_show(visit=visit, by=by)
+    if status == Visit.Status.NOT_TREATED:
+        return visit_mark_not_treated(visit=visit, reason=reason, by=by)
+    raise BookingError("That change has its own step on the visit page.")
+
+
+def is_late_cancel(visit: Visit, *, now: dt.datetime) -> bool:
+    """A cancellation inside the clinic's ``late_cancel_hours`` before the start (elapsed hours)."""
+    return visit.starts_at - now < dt.timedelta(hours=ClinicSettings.load().late_cancel_hours)
+
+
+def visit_cancel(*, visit: Visit, reason: str, by, make_up: bool = False,
+                 cancelled_by: str = Visit.CancelledBy.CLINIC) -> Visit | None:
+    """Cancels a visit (freeing its time) for the clinic or the patient; a patient's cancellation
+    within ``late_cancel_hours`` is flagged late. With ``make_up``, books a replacement session
+    after the series' last one, on its cadence at the preferred time or the nearest free time,
+    linked to this one; if none can be found nothing is cancelled. Returns the make-up visit."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Give a reason for the cancellation."]})
+    now = timezone.now()
     with database_clash_is_slot_taken(), transaction.atomic():
         visit = Visit.objects.locked(visit.pk)
-        visit.change_status(Visit.Status.CANCELLED, at=timezone.now(), cancel_reason=reason)
-        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id, summary=f"Cancelled: {reason}")
+        late = cancelled_by == Visit.CancelledBy.PATIENT and is_late_cancel(visit, now=now)
+        visit.change_status(Visit.Status.CANCELLED, at=now, reason=reason, cancelled_by=cancelled_by, late_cancel=late)
+        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id,
+                     summary=f"Cancelled by {visit.get_cancelled_by_display()}{' (late)' if late else ''}: {reason}")
         extra = _book_make_up(visit=visit, by=by, tz=clinic_zone()) if make_up else None
         _reminders_after_visit_ends(visit, extra=extra)
     return extra
@@ -115,6 +158,7 @@ def _book_make_up(*, visit: Visit, by, tz: ZoneInfo) -> Visit:
         starts_at=starts_at,
         ends_at=starts_at + series.appointment_type.duration,
         shifted=local.time() != series.preferred_time or local.date() != target_day,
+        make_up_for=visit,
         created_by=by,
     )
     audit_record(user=by, action="create", obj=make_up, patient_id=series.patient_id, summary="Booked a make-up session")
@@ -122,7 +166,7 @@ def _book_make_up(*, visit: Visit, by, tz: ZoneInfo) -> Visit:
 
 
 def _reminders_after_visit_ends(visit: Visit, *, extra: Visit | None = None) -> None:
-    """A visit that will not happen (cancelled, missed): its reminder goes, a make-up gets one,
+    """A visit that will not happen (cancelled, missed, not treated): its reminder goes, a make-up gets one,
     its series may now have sessions to book, and a lost maintenance visit brings back the
     maintenance reminders."""
     note = f"The visit is {visit.get_status_display().lower()}."

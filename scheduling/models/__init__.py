@@ -4,6 +4,7 @@
   time off, appointment types.
 - ``visits``: series, visits, maintenance schedules.
 - ``reminders``: reminder e-mails, patient requests, used e-mail links.
+- ``desk``: one-time form keys (idempotent booking), visits inside a closure or time off.
 """
 
 from scheduling.models.clinic import (
@@ -17,13 +18,16 @@ from scheduling.models.clinic import (
     Weekday,
     WorkingHours,
 )
+from scheduling.models.desk import AffectedVisit, FormSubmission
 from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, SweepHeartbeat, new_message_id
 from scheduling.models.visits import MaintenanceSchedule, Series, Visit
 
 __all__ = [
+    "AffectedVisit",
     "AppointmentType",
     "ClinicSettings",
     "Closure",
+    "FormSubmission",
     "LinkUse",
     "MaintenanceSchedule",
     "OpeningHours",

@@ -39,6 +39,11 @@ class ClinicSettings(models.Model):
     )
     visit_reminder_hours = models.PositiveSmallIntegerField("hours before a visit to remind", default=48)
     maintenance_reminder_days = models.PositiveSmallIntegerField("days before maintenance is due to remind", default=7)
+    late_cancel_hours = models.PositiveSmallIntegerField(
+        "late cancellation within (hours)",
+        default=24,
+        help_text="A patient's cancellation this close to the visit is flagged as late.",
+    )
     slot_minutes = models.PositiveSmallIntegerField(
         "booking grid in minutes", default=15, help_text="Visits start on this grid (e.g. 09:00, 09:15, ...)."
     )

@@ -125,6 +125,10 @@ class PatientRequest(models.Model):
         NEW_TIME = "new_time", "Another time for a visit"
         MAINTENANCE = "maintenance", "Book maintenance"
         SERIES = "series", "Book the remaining sessions"
+        # Done by the patient's link itself; listed so the front desk sees them too.
+        CONFIRMED = "confirmed", "Confirmed the visit"
+        CANCELLED = "cancelled", "Cancelled the visit"
+        STOPPED = "stopped", "Stopped reminder e-mails"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="scheduling_requests")

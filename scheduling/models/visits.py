@@ -11,6 +11,7 @@ to those rows goes through a function in ``scheduling.booking``, which updates t
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -88,10 +89,29 @@ class VisitStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
+    # The patient came but was not treated (e.g. a new screening answer blocks treatment today).
+    NOT_TREATED = "not_treated", "Not treated"
+
+
+class CancelledBy(models.TextChoices):
+    CLINIC = "clinic", "the clinic"
+    PATIENT = "patient", "the patient"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the lifecycle table: the states a visit may come from, the permission a user
+    needs (which is what makes it a role's right, see each app's ``permissions.py``), the words
+    for a refusal, and whether a reason must be given."""
+
+    sources: tuple[str, ...]
+    perm: str
+    words: str
+    needs_reason: bool = False
 
 
 # Module-level so that ``Visit.Meta``'s constraints can use them too.
-# Visits in these states hold their time; a cancelled visit or a no-show frees it.
+# Visits in these states hold their time; a cancelled visit, a no-show or a visit not treated frees it.
 VISIT_BLOCKING = (VisitStatus.BOOKED, VisitStatus.ARRIVED, VisitStatus.COMPLETED)
 # States that still lie ahead of the clinic (can be cancelled or completed).
 VISIT_OPEN = (VisitStatus.BOOKED, VisitStatus.ARRIVED)
@@ -108,23 +128,21 @@ class Visit(models.Model):
     Status = VisitStatus
     BLOCKING = VISIT_BLOCKING
     OPEN = VISIT_OPEN
-    # The one table of allowed status changes: each new status, and the states it may come from.
+    # The one table of allowed status changes: each new status, where it may come from and who
+    # may make it (README, "Visit lifecycle"). Completion comes from the session record
+    # (treatments calls ``visit_status.visit_complete``), so its right is the acupuncturist's.
     TRANSITIONS = {
-        Status.ARRIVED: (Status.BOOKED,),
-        Status.NO_SHOW: (Status.BOOKED,),
-        Status.CANCELLED: VISIT_OPEN,
-        Status.COMPLETED: VISIT_OPEN,
+        Status.ARRIVED: Transition((Status.BOOKED,), "scheduling.change_visit", "marked arrived"),
+        Status.BOOKED: Transition((Status.ARRIVED,), "scheduling.change_visit", "put back to booked"),
+        Status.NO_SHOW: Transition((Status.BOOKED,), "scheduling.change_visit", "marked as a no-show"),
+        Status.NOT_TREATED: Transition((Status.ARRIVED,), "scheduling.mark_not_treated", "marked not treated",
+                                       needs_reason=True),
+        Status.CANCELLED: Transition(VISIT_OPEN, "scheduling.change_visit", "cancelled", needs_reason=True),
+        Status.COMPLETED: Transition(VISIT_OPEN, "treatments.add_sessionrecord", "completed"),
     }
     # Changes that keep the status (a new time, the patient's confirmation) need a booked visit.
     CHANGEABLE = (Status.BOOKED,)
-    _CHANGE_WORDS = {
-        Status.ARRIVED: "marked arrived",
-        Status.NO_SHOW: "marked as a no-show",
-        Status.CANCELLED: "cancelled",
-        Status.COMPLETED: "completed",
-    }
-
-    objects = VisitQuerySet.as_manager()
+    CancelledBy = CancelledBy
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="visits")
@@ -138,13 +156,21 @@ class Visit(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
     # True when the scheduler could not use the series' cadence date and time.
     shifted = models.BooleanField(default=False)
+    # Why the visit was cancelled or not treated (required for both, empty otherwise).
     cancel_reason = models.CharField(max_length=200, blank=True)
+    cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
+    # Cancelled by the patient within the clinic's ``late_cancel_hours`` of the start.
+    late_cancel = models.BooleanField(default=False)
+    # A make-up session points at the cancelled session it replaces (and that one at it).
+    make_up_for = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="make_up")
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # When the patient confirmed through the reminder e-mail's link (cleared when the visit moves).
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisitQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -166,8 +192,12 @@ class Visit(models.Model):
                 name="visit_series_sequence_together",
             ),
             models.CheckConstraint(
-                condition=Q(status=VisitStatus.CANCELLED) | Q(cancel_reason=""),
-                name="visit_cancel_reason_only_when_cancelled",
+                condition=Q(status__in=[VisitStatus.CANCELLED, VisitStatus.NOT_TREATED]) | Q(cancel_reason=""),
+                name="visit_reason_only_when_cancelled_or_not_treated",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=VisitStatus.CANCELLED) | (Q(cancelled_by="") & Q(late_cancel=False)),
+                name="visit_cancelled_by_only_when_cancelled",
             ),
             # One live visit per position in a series; a cancelled one keeps its number for history.
             models.UniqueConstraint(
@@ -176,6 +206,7 @@ class Visit(models.Model):
                 name="visit_series_sequence_unique",
             ),
         ]
+        permissions = [("mark_not_treated", "Can mark an arrived visit as not treated")]
 
     def __str__(self) -> str:
         return f"{self.patient} with {self.practitioner} at {self.starts_at:%Y-%m-%d %H:%M}"
@@ -192,7 +223,7 @@ class Visit(models.Model):
     def check_change(self, status: str, *, at: dt.datetime) -> None:
         """Raises ``BookingError`` unless the visit may become ``status`` at ``at``: first the
         transition table (so the state is the reason given), then when the change can happen."""
-        self.refuse_unless(self.TRANSITIONS[status], self._CHANGE_WORDS[status])
+        self.refuse_unless(self.TRANSITIONS[status].sources, self.TRANSITIONS[status].words)
         if status == self.Status.ARRIVED and to_local(self.starts_at).date() != to_local(at).date():
             raise BookingError("A patient can only arrive on the day of the visit.")
         if status == self.Status.NO_SHOW and self.starts_at > at:
@@ -200,16 +231,45 @@ class Visit(models.Model):
         if status == self.Status.COMPLETED and self.starts_at > at:
             raise BookingError("A visit cannot be completed before it has started.")
 
-    def change_status(self, status: str, *, at: dt.datetime, cancel_reason: str = "") -> None:
+    def allowed_changes(self, user, *, at: dt.datetime) -> list[str]:
+        """The statuses ``user`` may move this visit to at ``at``: what the visit page offers."""
+        allowed = []
+        for status, transition in self.TRANSITIONS.items():
+            if not user.has_perm(transition.perm):
+                continue
+            try:
+                self.check_change(status, at=at)
+            except BookingError:
+                continue
+            allowed.append(status)
+        return allowed
+
+    def change_status(self, status: str, *, at: dt.datetime, reason: str = "", cancelled_by: str = "",
+                      late_cancel: bool = False) -> None:
         """Moves the visit to ``status`` if ``check_change`` allows it, and saves the change. Call
         it on a row locked with ``Visit.objects.locked`` inside the transaction that acts on it."""
         self.check_change(status, at=at)
+        reason = reason.strip()[: self._meta.get_field("cancel_reason").max_length]
+        if self.TRANSITIONS[status].needs_reason and not reason:
+            raise ValidationError({"reason": ["Give a reason."]})
         self.status, self.status_changed_at = status, at
-        fields = ["status", "status_changed_at", "updated_at"]
-        if status == self.Status.CANCELLED:
-            self.cancel_reason = cancel_reason[: self._meta.get_field("cancel_reason").max_length]
-            fields.append("cancel_reason")
-        self.save(update_fields=fields)
+        self.cancel_reason = reason if self.TRANSITIONS[status].needs_reason else ""
+        self.cancelled_by = cancelled_by if status == self.Status.CANCELLED else ""
+        self.late_cancel = late_cancel and status == self.Status.CANCELLED
+        self.save(update_fields=["status", "status_changed_at", "cancel_reason", "cancelled_by", "late_cancel",
+                                 "updated_at"])
+
+    @property
+    def label(self) -> str:
+        """How staff name the visit: "Make-up for session 6", "Session 3 of 10" or its type."""
+        if self.make_up_for_id:
+            replaced = self.make_up_for
+            while replaced.make_up_for_id:  # a make-up of a cancelled make-up replaces the same session
+                replaced = replaced.make_up_for
+            return f"Make-up for session {replaced.sequence}"
+        if self.series_id:
+            return f"Session {self.sequence} of {self.series.sessions_planned}"
+        return self.appointment_type.name
 
 
 class MaintenanceSchedule(models.Model):

@@ -16,11 +16,19 @@ from scheduling.reminders.patient_requests import patient_request_create
 from scheduling.reminders.tokens import OUTDATED, USED, Action, LinkError, link_verify
 from scheduling.reminders.upkeep import reminders_stop
 
-# Actions that open a request for the front desk.
+# Actions that ask the front desk for something (the page takes a note).
 REQUESTS = {
     Action.NEW_TIME: PatientRequest.Kind.NEW_TIME,
     Action.MAINTENANCE: PatientRequest.Kind.MAINTENANCE,
     Action.SERIES: PatientRequest.Kind.SERIES,
+}
+# Every act through a link is listed for the front desk (Requests) with its time and patient,
+# also those the link does by itself.
+LISTED = {
+    **REQUESTS,
+    Action.CONFIRM: PatientRequest.Kind.CONFIRMED,
+    Action.CANCEL: PatientRequest.Kind.CANCELLED,
+    Action.STOP: PatientRequest.Kind.STOPPED,
 }
 # Only meaningful while the visit is still booked and ahead.
 VISIT_ACTIONS = (Action.CONFIRM, Action.CANCEL, Action.NEW_TIME)
@@ -57,11 +65,11 @@ def link_act(*, token: str, note: str = "") -> Link:
             if action == Action.CONFIRM:
                 visit_status.visit_confirm(visit=reminder.visit)
             elif action == Action.CANCEL:
-                visit_status.visit_cancel(visit=reminder.visit, reason="Cancelled by the patient (e-mail link)", by=None)
-            elif action in REQUESTS:
-                patient_request_create(reminder=reminder, kind=REQUESTS[action], note=note)
+                visit_status.visit_cancel(visit=reminder.visit, reason="Cancelled by the patient (e-mail link)", by=None,
+                                          cancelled_by=Visit.CancelledBy.PATIENT)
             elif action == Action.STOP:
                 reminders_stop(patient=reminder.patient)
+            patient_request_create(reminder=reminder, kind=LISTED[action], note=note)
     except IntegrityError:
         raise LinkError(USED) from None
     except ValidationError:

@@ -39,15 +39,35 @@ def test_front_desk_registers_finds_and_reviews_a_patient(live_server, page, log
     expect(page.locator("#screening")).to_contain_text("Warfarin 5 mg")
 
 
-def test_intake_refuses_a_future_birth_date_in_the_browser(live_server, page, login):
-    login(front_desk_user())
-    page.goto(f"{live_server.url}/patients/new/")
+def _submit_intake(page, *, email: str, consent: bool) -> None:
+    """Ada Lovelace, born in 2099, with one concern."""
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Last name").fill("Lovelace")
     page.get_by_label("Date of birth").fill("2099-01-01")
-    page.get_by_label("E-mail", exact=True).fill("ada@example.com")
+    page.get_by_label("E-mail", exact=True).fill(email)
     page.get_by_label("Fine lines").fill("7")
-    page.get_by_label("The patient has read and signed the consent to treatment").check()
+    if consent:
+        page.get_by_label("The patient has read and signed the consent to treatment").check()
     page.get_by_role("button", name="Register patient").click()
-    expect(page.get_by_text("The date of birth cannot be in the future.")).to_be_visible()
+
+
+def test_intake_refuses_a_future_birth_date_in_the_browser(live_server, page, login):
+    login(front_desk_user())
+    page.goto(f"{live_server.url}/patients/new/")
+    _submit_intake(page, email="ada@example.com", consent=True)
+    # Beside the field (the summary at the top repeats it, prefixed with the field's name).
+    expect(page.get_by_text("The date of birth cannot be in the future.", exact=True)).to_be_visible()
     expect(page.get_by_text("Nothing has been saved yet")).to_be_visible()
+
+
+def test_intake_shows_a_missing_consent_with_a_bad_birth_date_and_e_mail_at_once(live_server, page, login):
+    login(front_desk_user())
+    page.goto(f"{live_server.url}/patients/new/")
+    _submit_intake(page, email="ada@@example", consent=False)
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary.locator("li")).to_have_count(3)
+    expect(summary).to_contain_text("signed consent")
+    summary.get_by_role("link", name="E-mail").click()
+    expect(page.get_by_label("E-mail", exact=True)).to_be_in_viewport()
+    assert page.url.endswith("#id_p-email")

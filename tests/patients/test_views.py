@@ -183,7 +183,7 @@ def test_patient_page_query_count_does_not_grow_with_history(front_desk_client, 
     # insert, the user's roles (navbar) = 10, plus the appointments section (3: visits, series,
     # maintenance) and the plan status (1). A new query here needs a reason: the count must not
     # depend on the patient's history.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(14 + 1):  # + the closure-decisions banner's count (scheduling)
         assert front_desk_client.get(reverse("patients:detail", args=[patient.pk])).status_code == 200
 
 
@@ -193,7 +193,7 @@ def test_patient_list_query_count_is_fixed(front_desk_client, django_assert_num_
     front_desk_client.get(reverse("patients:list"))
     # session, user, user and group permissions, count, page, audit (one insert for the page and
     # every patient shown), roles (navbar)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(8 + 1):  # + the closure-decisions banner's count (scheduling)
         assert front_desk_client.get(reverse("patients:list")).status_code == 200
 
 
@@ -222,3 +222,26 @@ def test_an_edit_is_audited_with_the_changed_fields_before_and_after(front_desk_
     event = AuditEvent.objects.get(action="change")
     assert event.changes == {"first_name": ["Ada", "Adah"], "email": ["old@example.com", "new@example.com"]}
     assert event.summary == "demographics: first_name, email"
+
+
+def test_intake_shows_every_problem_at_once_in_a_summary_linking_to_each_field(front_desk_client):
+    response = front_desk_client.post(reverse("patients:intake"), intake_post(**{
+        "p-date_of_birth": "2099-01-01", "p-email": "ada@@example", "k-treatment_consent": None,
+    }))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[page.index("data-error-summary"):page.index("</ul>", page.index("data-error-summary"))]
+    assert "valid e-mail" in summary and "cannot be in the future" in summary
+    assert "without the patient&#x27;s signed consent" in summary
+    assert 'href="#id_p-email"' in summary and 'href="#id_k-treatment_consent"' in summary
+    assert summary.count("<li>") == 3
+    assert Patient.objects.count() == 0
+
+
+def test_intake_with_only_domain_problems_reports_them_all_together(front_desk_client):
+    response = front_desk_client.post(reverse("patients:intake"), intake_post(**{
+        "p-date_of_birth": "2099-01-01", "k-treatment_consent": None,
+    }))
+    page = response.content.decode()
+    assert "cannot be in the future" in page and "signed consent" in page

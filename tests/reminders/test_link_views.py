@@ -143,3 +143,36 @@ def test_a_link_page_runs_a_fixed_number_of_queries(client, reminder, django_ass
         assert client.get(url(reminder, "confirm")).status_code == 200
     with django_assert_num_queries(3):
         assert client.get(url(reminder, "stop")).status_code == 200
+
+
+# --- What the front desk sees of the patients' link actions ----------------------------------------
+@pytest.mark.parametrize("action,kind", [("confirm", "confirmed"), ("cancel", "cancelled"), ("stop", "stopped"),
+                                         ("new_time", "new_time")])
+def test_every_link_action_is_listed_for_the_front_desk_with_time_and_patient(
+    client, front_desk, reminder, action, kind
+):
+    client.post(url(reminder, action), {"note": ""})
+
+    listed = PatientRequest.objects.get()
+    assert (listed.kind, listed.patient_id, listed.visit_id) == (kind, reminder.patient_id, reminder.visit_id)
+    client.force_login(front_desk)
+    page = client.get(reverse("scheduling:requests")).content.decode()
+    assert reminder.patient.full_name in page and listed.get_kind_display() in page
+    assert "Mon 02 Mar 2026 08:00" in page  # when it happened (the frozen now)
+
+
+def test_a_patients_cancellation_inside_the_late_window_is_flagged(client, front_desk, frozen, reminder):
+    frozen.move_to(at("2026-03-04", "11:00"))  # 23 hours before the visit; the clinic's window is 24
+    client.post(url(reminder, "cancel"))
+
+    visit = Visit.objects.get(pk=reminder.visit_id)
+    assert (visit.status, visit.cancelled_by, visit.late_cancel) == ("cancelled", "patient", True)
+    client.force_login(front_desk)
+    assert b"late cancellation" in client.get(reverse("scheduling:requests")).content
+
+
+def test_a_patients_cancellation_before_the_window_is_not_late(client, frozen, reminder):
+    frozen.move_to(at("2026-03-04", "09:00"))  # 25 hours before
+    client.post(url(reminder, "cancel"))
+    visit = Visit.objects.get(pk=reminder.visit_id)
+    assert (visit.cancelled_by, visit.late_cancel) == ("patient", False)

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -65,8 +66,9 @@ def test_acupuncturists_see_calendars_and_book_follow_ups_but_not_series_or_chan
     assert acupuncturist_client.get(reverse("scheduling:calendar")).status_code == 200
     assert acupuncturist_client.get(reverse("scheduling:visit_new")).status_code == 200
     assert acupuncturist_client.get(reverse("scheduling:series_new")).status_code == 403
-    for name in ("visit_move", "visit_cancel", "visit_arrived", "visit_no_show"):
-        assert acupuncturist_client.post(reverse(f"scheduling:{name}", args=[visit.pk])).status_code == 403
+    for name, extra in (("visit_move", ()), ("visit_cancel", ()), ("visit_status", ("arrived",)),
+                        ("visit_status", ("no_show",))):
+        assert acupuncturist_client.post(reverse(f"scheduling:{name}", args=[visit.pk, *extra])).status_code == 403
     assert acupuncturist_client.post(reverse("scheduling:maintenance_interval", args=[patient.pk])).status_code == 403
 
 
@@ -207,7 +209,7 @@ def test_front_desk_books_a_single_visit_from_a_free_calendar_cell(front_desk_cl
 
     response = front_desk_client.post(reverse("scheduling:visit_new"), {
         "patient": patient.pk, "practitioner": lin.pk, "appointment_type": clinic.treatment.pk,
-        "day": "2026-03-03", "time": "14:15", "fold": "", "room": "",
+        "day": "2026-03-03", "time": "14:15", "fold": "", "room": "", "form_key": page.context["form"]["form_key"].value(),
     })
 
     visit = Visit.objects.get()
@@ -220,7 +222,7 @@ def test_a_double_booking_from_the_form_is_a_409_with_the_reason(front_desk_clie
                starts_at=at("2026-03-03", "10:00"), by=None)
     response = front_desk_client.post(reverse("scheduling:visit_new"), {
         "patient": patient.pk, "practitioner": lin.pk, "appointment_type": clinic.treatment.pk,
-        "day": "2026-03-03", "time": "10:30", "fold": "", "room": "",
+        "day": "2026-03-03", "time": "10:30", "fold": "", "room": "", "form_key": str(uuid.uuid4()),
     })
     assert response.status_code == 409
     assert b"already has a visit then" in response.content
@@ -258,7 +260,7 @@ def test_cancelling_without_a_reason_is_refused(front_desk_client, clinic, lin, 
 def test_front_desk_marks_an_arrival(front_desk_client, frozen, clinic, lin, patient):
     visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
                        starts_at=at("2026-03-02", "10:00"), by=None)
-    response = front_desk_client.post(reverse("scheduling:visit_arrived", args=[visit.pk]))
+    response = front_desk_client.post(reverse("scheduling:visit_status", args=[visit.pk, "arrived"]))
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.status == Visit.Status.ARRIVED
@@ -267,8 +269,8 @@ def test_front_desk_marks_an_arrival(front_desk_client, frozen, clinic, lin, pat
 def test_a_refused_status_change_explains_why(front_desk_client, clinic, lin, patient):
     visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
                        starts_at=at("2026-03-05", "10:00"), by=None)
-    response = front_desk_client.post(reverse("scheduling:visit_no_show", args=[visit.pk]))
-    assert response.status_code == 400 and b"has not started yet" in response.content
+    response = front_desk_client.post(reverse("scheduling:visit_status", args=[visit.pk, "no_show"]))
+    assert response.status_code == 409 and b"has not started yet" in response.content
 
 
 def test_the_timeline_view_is_audited(front_desk_client, clinic, lin, patient):

@@ -3,12 +3,20 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from scheduling.booking import visit_book
 from scheduling.clock import to_local
 from scheduling.errors import BookingError
 from scheduling.models import Closure, MaintenanceSchedule, Series, Visit
-from scheduling.visit_status import visit_cancel, visit_complete, visit_mark_arrived, visit_mark_no_show
+from scheduling.visit_status import (
+    visit_cancel,
+    visit_complete,
+    visit_mark_arrived,
+    visit_mark_no_show,
+    visit_mark_not_treated,
+    visit_undo_arrival,
+)
 from tests.scheduling.factories import at, book_series, complete_all
 
 
@@ -112,3 +120,60 @@ def test_a_make_up_that_cannot_be_placed_cancels_nothing(frozen, clinic, lin, pa
         visit_cancel(visit=series.visits.get(sequence=2), reason="Cold", by=None, make_up=True)
 
     assert series.visits.get(sequence=2).status == Visit.Status.BOOKED
+
+
+def test_a_make_up_is_labelled_for_the_session_it_replaces_and_linked_both_ways(
+    frozen, clinic, lin, patient, front_desk_client
+):
+    series = book_series(patient=patient, practitioner=lin, clinic=clinic)
+    cancelled = series.visits.get(sequence=2)
+
+    make_up = visit_cancel(visit=cancelled, reason="Cold", by=None, make_up=True)
+
+    assert make_up.make_up_for == cancelled and make_up.label == "Make-up for session 2"
+    make_up_page = front_desk_client.get(reverse("scheduling:visit", args=[make_up.pk])).content.decode()
+    assert "Make-up for session 2" in make_up_page and "(7/6)" not in make_up_page
+    assert reverse("scheduling:visit", args=[cancelled.pk]) in make_up_page
+    cancelled_page = front_desk_client.get(reverse("scheduling:visit", args=[cancelled.pk])).content.decode()
+    assert "Made up by" in cancelled_page and reverse("scheduling:visit", args=[make_up.pk]) in cancelled_page
+    timeline = front_desk_client.get(reverse("scheduling:patient", args=[patient.pk])).content.decode()
+    assert "Make-up for session 2" in timeline and "7/6" not in timeline
+
+
+def test_a_make_up_of_a_cancelled_make_up_still_names_the_original_session(frozen, clinic, lin, patient):
+    series = book_series(patient=patient, practitioner=lin, clinic=clinic)
+    first = visit_cancel(visit=series.visits.get(sequence=2), reason="Cold", by=None, make_up=True)
+    second = visit_cancel(visit=first, reason="Still ill", by=None, make_up=True)
+    assert second.label == "Make-up for session 2"
+
+
+def test_a_mistaken_arrival_can_be_undone_and_the_reminder_comes_back(frozen, clinic, lin, patient):
+    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-02", "18:00"), by=None)
+    visit_mark_arrived(visit=visit, by=None)
+    assert not visit.reminders.filter(state="pending").exists()
+
+    visit = visit_undo_arrival(visit=visit, by=None)
+
+    assert visit.status == Visit.Status.BOOKED
+    assert visit.reminders.filter(state="pending").count() == 1
+
+
+def test_not_treated_frees_the_session_for_rebooking_and_keeps_the_reason(frozen, clinic, lin, patient):
+    series = book_series(patient=patient, practitioner=lin, clinic=clinic)
+    first = series.visits.get(sequence=1)
+    frozen.move_to(at("2026-03-03", "09:55"))
+    visit_mark_arrived(visit=first, by=None)
+
+    visit = visit_mark_not_treated(visit=first, reason="New screening: active skin infection", by=None)
+
+    assert (visit.status, visit.cancel_reason) == (Visit.Status.NOT_TREATED, "New screening: active skin infection")
+    assert series.reminders.filter(kind="series_unbooked", state="pending").exists()
+
+
+def test_a_clinic_cancellation_is_never_late(frozen, clinic, lin, patient):
+    visit = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-02", "12:00"), by=None)
+    visit_cancel(visit=visit, reason="Practitioner ill", by=None)
+    visit.refresh_from_db()
+    assert (visit.cancelled_by, visit.late_cancel) == ("clinic", False)

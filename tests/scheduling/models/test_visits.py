@@ -23,7 +23,10 @@ ALLOWED = {
     (Visit.Status.BOOKED, Visit.Status.COMPLETED),
     (Visit.Status.ARRIVED, Visit.Status.CANCELLED),
     (Visit.Status.ARRIVED, Visit.Status.COMPLETED),
+    (Visit.Status.ARRIVED, Visit.Status.BOOKED),
+    (Visit.Status.ARRIVED, Visit.Status.NOT_TREATED),
 }
+WITH_REASON = (Visit.Status.CANCELLED, Visit.Status.NOT_TREATED)
 
 
 @pytest.fixture
@@ -35,11 +38,11 @@ def visit(clinic, lin, patient):
 @pytest.mark.parametrize("current", Visit.Status.values)
 @pytest.mark.parametrize("new", list(Visit.TRANSITIONS))
 def test_a_status_change_is_made_only_where_the_transition_table_allows_it(visit, current, new):
-    Visit.objects.filter(pk=visit.pk).update(status=current, cancel_reason="Ill" if current == "cancelled" else "")
+    Visit.objects.filter(pk=visit.pk).update(status=current, cancel_reason="Ill" if current in WITH_REASON else "")
     visit.refresh_from_db()
 
     if (current, new) in ALLOWED:
-        visit.change_status(new, at=DURING, cancel_reason="Ill")
+        visit.change_status(new, at=DURING, reason="Ill")
         visit.refresh_from_db()
         assert visit.status == new and visit.status_changed_at == DURING
     else:
@@ -49,10 +52,31 @@ def test_a_status_change_is_made_only_where_the_transition_table_allows_it(visit
         assert visit.status == current
 
 
-def test_only_a_cancellation_keeps_its_reason(visit):
-    visit.change_status(Visit.Status.CANCELLED, at=DURING, cancel_reason="x" * 250)
+def test_a_cancellation_keeps_its_reason_cut_to_the_field(visit):
+    visit.change_status(Visit.Status.CANCELLED, at=DURING, reason="x" * 250)
     visit.refresh_from_db()
     assert visit.cancel_reason == "x" * 200
+
+
+@pytest.mark.parametrize("status", [Visit.Status.CANCELLED, Visit.Status.NOT_TREATED])
+def test_cancelling_or_not_treating_needs_a_reason(visit, status):
+    visit.change_status(Visit.Status.ARRIVED, at=DURING)
+    with pytest.raises(ValidationError, match="Give a reason"):
+        visit.change_status(status, at=DURING, reason="  ")
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.ARRIVED
+
+
+def test_undoing_an_arrival_clears_nothing_but_the_status(visit):
+    visit.change_status(Visit.Status.ARRIVED, at=DURING)
+    visit.change_status(Visit.Status.BOOKED, at=DURING, reason="ignored")
+    visit.refresh_from_db()
+    assert (visit.status, visit.cancel_reason) == (Visit.Status.BOOKED, "")
+
+
+def test_the_database_refuses_a_cancelled_by_on_a_visit_not_cancelled(visit):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Visit.objects.filter(pk=visit.pk).update(cancelled_by=Visit.CancelledBy.PATIENT)
 
 
 @pytest.mark.parametrize("status,at_time,refusal", [
