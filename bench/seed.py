@@ -38,7 +38,7 @@ LAST_NAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnso
 
 VISIT_COLUMNS = (
     "patient_id", "practitioner_id", "room_id", "appointment_type_id", "starts_at", "ends_at", "status",
-    "shifted", "cancel_reason", "created_at", "updated_at",
+    "shifted", "cancel_reason", "cancelled_by", "late_cancel", "created_at", "updated_at",
 )
 
 
@@ -147,7 +147,7 @@ def visit_rows(*, size: Size, practitioners: list[int], rooms: list[int], treatm
                 yield (
                     with_history[(base + index) % len(with_history)], practitioner, rooms[index], treatment_id,
                     starts, starts + hour, status, False, "Patient unwell" if status == "cancelled" else "",
-                    created, created,
+                    "patient" if status == "cancelled" else "", False, created, created,
                 )
 
 
