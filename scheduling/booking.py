@@ -31,7 +31,9 @@ from staff.audit import audit_record
 _MOVED_FIELDS = ["starts_at", "ends_at", "room", "confirmed_at", "updated_at"]
 
 
-def _check(availability: Availability, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None, label: str = "") -> None:
+def _check(
+    availability: Availability, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None, label: str = ""
+) -> None:
     problem = availability.problem(starts_at=starts_at, ends_at=ends_at, room_id=room_id)
     if problem:
         when = f"{label}{to_local(starts_at, availability.tz):%a %d %b %Y %H:%M}: "
