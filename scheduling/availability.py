@@ -339,7 +339,7 @@ class Availability:
     def free_slots(self, day: dt.date, duration: dt.timedelta) -> list[Slot]:
         """Free start times on ``day`` on the clinic's booking grid, each with a free room."""
         times = [(start, start + duration) for start in self.free_starts(day, duration)]
-        return [Slot(s, e, room) for (s, e), room in zip(times, self.first_free_rooms(times))]
+        return [Slot(s, e, room) for (s, e), room in zip(times, self.first_free_rooms(times), strict=True)]
 
 
 def free_of(busy: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], duration: dt.timedelta) -> list[dt.datetime]:

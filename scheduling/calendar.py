@@ -62,7 +62,7 @@ class CalendarGrid:
         each spanning the rows up to the next label."""
         rows = [(row, time) for index, (row, time) in enumerate(self.time_rows) if index == 0 or time.minute == 0]
         ends = [row for row, _ in rows[1:]] + [len(self.times) + 2]
-        return [(row, end - row, time) for (row, time), end in zip(rows, ends)]
+        return [(row, end - row, time) for (row, time), end in zip(rows, ends, strict=True)]
 
     @property
     def day_columns(self) -> list[tuple[int, dt.date, str | None]]:

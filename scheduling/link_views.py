@@ -1,6 +1,7 @@
 """The pages behind the links in reminder e-mails. No login: the signed token is the key
 (``scheduling.reminders.tokens``). GET only shows what the link is for; the page's button POSTs
-(with CSRF) and that acts, once (``scheduling.reminders.actions``). A bad, expired, used or outdated link gets a friendly page and changes nothing.
+(with CSRF) and that acts, once (``scheduling.reminders.actions``). A bad, expired, used or outdated
+link gets a friendly page and changes nothing.
 """
 
 from django import forms

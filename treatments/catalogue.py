@@ -64,4 +64,4 @@ def saved_items(rows, *, concerns: dict[str, str], reason: str = "") -> list[Cho
     """Saved plan, record or template items (their targets selected) as ``Chosen`` values;
     ``concerns`` maps an option key to the concern it serves."""
     options = [row.target.as_option() for row in rows]
-    return [Chosen(option, row.needles, concerns.get(option.key), reason) for option, row in zip(options, rows)]
+    return [Chosen(option, row.needles, concerns.get(option.key), reason) for option, row in zip(options, rows, strict=True)]

@@ -42,7 +42,7 @@ class Polygon:
     def contains(self, x: float, y: float) -> bool:
         # Ray casting: an odd number of edge crossings to the right means inside.
         inside = False
-        for (x1, y1), (x2, y2) in zip(self.corners, self.corners[1:] + self.corners[:1]):
+        for (x1, y1), (x2, y2) in zip(self.corners, self.corners[1:] + self.corners[:1], strict=True):
             if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
                 inside = not inside
         return inside

@@ -46,7 +46,9 @@ def session_row_problems(
     return problems
 
 
-def item_row_problems(*, option: Option, needles: int, facts: Facts, needles_before: int, parent_total: int, whose: str) -> list[str]:
+def item_row_problems(
+    *, option: Option, needles: int, facts: Facts, needles_before: int, parent_total: int, whose: str
+) -> list[str]:
     """An item row added to a plan or record: excluded by the screening, a needle count its kind
     does not allow, or more needles than the parent row states."""
     problems = [f"{option.label} cannot be used: {why}." for why in filter(None, [exclusion_reason(option, facts)])]

@@ -147,7 +147,9 @@ def _treated(screening, *, today: dt.date, rules: Rules) -> tuple[tuple[str, str
 def _acknowledgements(screening, *, procedures: list[dt.date]) -> tuple[str, ...]:
     acknowledge = []
     if screening.bleeding_risk:
-        acknowledge.append("Bleeding disorder or anticoagulant/antiplatelet medication: bruising risk (fewer needles, no cupping).")
+        acknowledge.append(
+            "Bleeding disorder or anticoagulant/antiplatelet medication: bruising risk (fewer needles, no cupping)."
+        )
     if procedures:
         acknowledge.append(f"Laser, peel or cosmetic surgery on {max(procedures):%d %b %Y}: treated areas are not needled.")
     if screening.uncontrolled_blood_pressure:
@@ -155,14 +157,20 @@ def _acknowledgements(screening, *, procedures: list[dt.date]) -> tuple[str, ...
     if screening.severe_migraines:
         acknowledge.append("Severe migraines.")
     if screening.metal_allergy:
-        acknowledge.append("Metal (nickel) allergy: use needles the patient tolerates (e.g. gold or nickel-free) and watch the skin.")
+        acknowledge.append(
+            "Metal (nickel) allergy: use needles the patient tolerates (e.g. gold or nickel-free) and watch the skin."
+        )
     return tuple(acknowledge)
 
 
 # Screening answers that change how to treat, not whether: (answer, caution shown with the plan).
 CAUTIONS = (
     ("pregnant_or_trying", "Pregnant or trying to conceive: pregnancy-cautioned and abdominal points are never used."),
-    ("fainting_history", "Needle fear or fainting history: treat lying down; fewer needles for the first session; PC6 can be added to calm the patient."),
+    (
+        "fainting_history",
+        "Needle fear or fainting history: treat lying down; fewer needles for the first session; "
+        "PC6 can be added to calm the patient.",
+    ),
     ("implanted_device", "Pacemaker or implanted device: no electro-acupuncture or microcurrent."),
     ("keloid_scarring", "Keloid tendency: no local (intradermal) needling; watch needle sites."),
     ("diabetes", "Diabetes: check skin healing and needle sites."),
@@ -258,7 +266,9 @@ def _area_reason(option: Option, facts: Facts) -> str | None:
 
 
 def _adjunct_reason(option: Option, facts: Facts) -> str | None:
-    if facts.implanted_device and (option.electrical or any(w in f"{option.code} {option.name} ".lower() for w in ELECTRICAL_WORDS)):
+    if facts.implanted_device and (
+        option.electrical or any(w in f"{option.code} {option.name} ".lower() for w in ELECTRICAL_WORDS)
+    ):
         return "pacemaker or implanted device: no electrical stimulation"
     if facts.filler_areas:
         return "recent Botox/filler: gua sha and cupping move the tissue of the whole face"
@@ -307,7 +317,11 @@ def item_problems(items: list[Chosen], facts: Facts, *, where: str) -> list[str]
 
 
 def _reduced_why(limits: Limits, rules: Rules) -> str:
-    return " (bleeding risk, or a fainting-prone patient's first session: fewer needles)" if limits.needles_max < rules.needles_max else ""
+    return (
+        " (bleeding risk, or a fainting-prone patient's first session: fewer needles)"
+        if limits.needles_max < rules.needles_max
+        else ""
+    )
 
 
 def new_risks(facts: Facts, *, plan_acknowledged: list[str]) -> list[str]:
@@ -387,7 +401,9 @@ def conflicts(*, items: list[Chosen], retention: int, facts: Facts, rules: Rules
     limits = limits_for(facts, rules)
     total = sum(item.needles for item in items)
     if total > limits.needles_max:
-        found.append(f"The plan has {total} needles; this screening allows at most {limits.needles_max}{_reduced_why(limits, rules)}.")
+        found.append(
+            f"The plan has {total} needles; this screening allows at most {limits.needles_max}{_reduced_why(limits, rules)}."
+        )
     if retention > limits.retention_max:
         found.append(f"The plan's retention is {retention} minutes; at most {limits.retention_max} are allowed.")
     return found

@@ -155,7 +155,9 @@ def template_create(*, by, name: str, items: list[Chosen], retention: int, notes
     template = PlanTemplate.objects.create(name=name, created_by=by, retention_minutes=retention, notes=notes)
     targets = catalogue_rows(items)
     PlanTemplateItem.objects.bulk_create(
-        PlanTemplateItem(template=template, kind=item.option.kind, needles=item.needles, **{item.option.kind: targets[item.option.key]})
+        PlanTemplateItem(
+            template=template, kind=item.option.kind, needles=item.needles, **{item.option.kind: targets[item.option.key]}
+        )
         for item in items
     )
     return template

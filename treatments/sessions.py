@@ -257,7 +257,9 @@ def _check_reactions(reactions: list[ReactionEntry]) -> None:
             raise ValidationError("Describe the “other” reaction.")
 
 
-def _record_rows(record: SessionRecord, *, items: list[Chosen], ratings: dict[str, int], reactions: Sequence[ReactionEntry]) -> None:
+def _record_rows(
+    record: SessionRecord, *, items: list[Chosen], ratings: dict[str, int], reactions: Sequence[ReactionEntry]
+) -> None:
     """The record's items (checked together by the model), ratings and reactions."""
     targets = catalogue_rows(items)
     SessionItem.objects.insert_checked([

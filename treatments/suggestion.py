@@ -161,7 +161,9 @@ def _fill(candidates: list[tuple[Option, str]], concerns: Concerns, *, up_to: in
             if option.kind == "adjunct":
                 item = _adjunct_item(option, concerns)
             else:
-                needles = _pattern_needles(option, concerns.severities[concern]) if option.kind == "pattern" else option.needles_max
+                needles = (
+                    _pattern_needles(option, concerns.severities[concern]) if option.kind == "pattern" else option.needles_max
+                )
                 item = Chosen(option, needles, concern, concerns.reason(option, concern))
             if item is None:
                 continue
@@ -237,7 +239,9 @@ def suggest_plan(
         concern_names[code] for code in Concerns.of(severities, concern_names).severities if code not in concerns.severities
     ]
     if not concerns.severities:
-        proposal.blocked = ["None of the patient's concerns has a severity above 0 and points to treat it: there is nothing to treat."]
+        proposal.blocked = [
+            "None of the patient's concerns has a severity above 0 and points to treat it: there is nothing to treat."
+        ]
         return proposal
 
     # Intensity 0–1 from the most severe concerns: it sets where in the ranges the plan sits.

@@ -56,7 +56,7 @@ def _render_plan(request, patient: Patient, plan: Plan):
         {
             "patient": patient,
             "plan": plan,
-            "rows": [(item, c, colours.get(c.concern, "#555555")) for item, c in zip(page.items, page.chosen)],
+            "rows": [(item, c, colours.get(c.concern, "#555555")) for item, c in zip(page.items, page.chosen, strict=True)],
             "concern_names": page.concern_names,
             "chart": face_chart(items=page.chosen, concern_names=page.concern_names),
             "history": page.history,
@@ -361,6 +361,8 @@ def patient_sessions(request, patient_pk: int):
 @require("treatments.view_sessionrecord")
 def series_outcomes(request, pk: int):
     """Ratings per concern across the series (chart and table) and the printable summary."""
-    series = fetch(request, Series.objects.select_related("patient", "practitioner", "appointment_type"), pk=pk, summary="series outcomes")
+    series = fetch(
+        request, Series.objects.select_related("patient", "practitioner", "appointment_type"), pk=pk, summary="series outcomes"
+    )
     outcome = series_outcome(series)
     return render(request, "treatments/series_outcomes.html", {"series": series, "patient": series.patient, "outcome": outcome})

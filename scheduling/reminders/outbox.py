@@ -59,23 +59,41 @@ def pointless(reminder: Reminder, *, now: dt.datetime) -> tuple[str, str] | None
     if now >= reminder.expires_at:
         return Reminder.State.EXPIRED, "Too late to be useful."
     if reminder.kind == Reminder.Kind.VISIT_UPCOMING:
-        visit = reminder.visit
-        if visit.status != Visit.Status.BOOKED:
-            return Reminder.State.EXPIRED, f"The visit is {visit.get_status_display().lower()}."
-        if visit.starts_at <= now:
-            return Reminder.State.EXPIRED, "The visit has started."
-        if visit.starts_at != reminder.expires_at:
-            # Moves replace the reminder in the same transaction; this only guards direct edits.
-            return Reminder.State.CANCELLED, "The visit was moved."
-    elif reminder.kind == Reminder.Kind.MAINTENANCE_DUE:
-        schedule = MaintenanceSchedule.objects.filter(patient_id=reminder.patient_id).first()
-        if schedule is None or schedule.due_on != reminder.maintenance_due_on:
-            return Reminder.State.CANCELLED, "The maintenance due date changed."
-        if maintenance_booked(patient_id=reminder.patient_id, now=now):
-            return Reminder.State.EXPIRED, "A maintenance visit is booked."
-    elif reminder.kind == Reminder.Kind.SERIES_UNBOOKED:
-        if reminder.series.status != Series.Status.ACTIVE or unbooked_sessions(reminder.series) <= 0:
-            return Reminder.State.EXPIRED, "No sessions of the series are left to book."
+        return _visit_reminder_pointless(reminder, now=now)
+    if reminder.kind == Reminder.Kind.MAINTENANCE_DUE:
+        return _maintenance_reminder_pointless(reminder, now=now)
+    if reminder.kind == Reminder.Kind.SERIES_UNBOOKED:
+        return _series_reminder_pointless(reminder)
+    return None
+
+
+def _visit_reminder_pointless(reminder: Reminder, *, now: dt.datetime) -> tuple[str, str] | None:
+    """``pointless`` for a visit reminder: the visit is no longer booked, has started or moved."""
+    visit = reminder.visit
+    if visit.status != Visit.Status.BOOKED:
+        return Reminder.State.EXPIRED, f"The visit is {visit.get_status_display().lower()}."
+    if visit.starts_at <= now:
+        return Reminder.State.EXPIRED, "The visit has started."
+    if visit.starts_at != reminder.expires_at:
+        # Moves replace the reminder in the same transaction; this only guards direct edits.
+        return Reminder.State.CANCELLED, "The visit was moved."
+    return None
+
+
+def _maintenance_reminder_pointless(reminder: Reminder, *, now: dt.datetime) -> tuple[str, str] | None:
+    """``pointless`` for a maintenance reminder: the due date changed or a visit is booked."""
+    schedule = MaintenanceSchedule.objects.filter(patient_id=reminder.patient_id).first()
+    if schedule is None or schedule.due_on != reminder.maintenance_due_on:
+        return Reminder.State.CANCELLED, "The maintenance due date changed."
+    if maintenance_booked(patient_id=reminder.patient_id, now=now):
+        return Reminder.State.EXPIRED, "A maintenance visit is booked."
+    return None
+
+
+def _series_reminder_pointless(reminder: Reminder) -> tuple[str, str] | None:
+    """``pointless`` for an unbooked-series reminder: nothing of the series is left to book."""
+    if reminder.series.status != Series.Status.ACTIVE or unbooked_sessions(reminder.series) <= 0:
+        return Reminder.State.EXPIRED, "No sessions of the series are left to book."
     return None
 
 

@@ -126,12 +126,16 @@ def test_nasolabial_filler_rules_out_the_folds_and_the_points_in_them():
     patient = intake_patient(concerns={"wrinkles": 9, "sagging": 9}, filler_on=today, filler_areas=["nasolabial"])
     proposal = plan_context(patient).suggest()
     assert not {"nasolabial-folds", "LI20", "ST3"} & codes(proposal.items)
-    assert "dermal filler within the wait period (nasolabial folds)" in {e.option.code: e.reason for e in proposal.exclusions}["LI20"]
+    assert "dermal filler within the wait period (nasolabial folds)" in {
+        e.option.code: e.reason for e in proposal.exclusions
+    }["LI20"]
 
 
 def test_frown_line_botox_rules_out_bl2_but_not_the_forehead():
     today = timezone.localdate()
-    patient = intake_patient(concerns={"wrinkles": 9, "fine-lines": 9}, botox_on=today - dt.timedelta(days=3), botox_areas=["glabella"])
+    patient = intake_patient(
+        concerns={"wrinkles": 9, "fine-lines": 9}, botox_on=today - dt.timedelta(days=3), botox_areas=["glabella"]
+    )
     proposal = plan_context(patient).suggest()
     assert not {"BL2", "GV29", "glabellar-lines"} & codes(proposal.items)
     assert {"GB14", "forehead-lines"} <= codes(proposal.items)
@@ -141,7 +145,9 @@ def test_pregnancy_rules_out_cv12_and_every_abdominal_point():
     proposal = plan_context(intake_patient(concerns={"puffiness": 9, "dullness": 9}, pregnant_or_trying=True)).suggest()
     assert not {"CV12", "CV4", "CV6", "LI4", "SP6"} & codes(proposal.items)
     Point.objects.filter(code="LI4").update(avoid_in_pregnancy=False)
-    assert "LI4" not in codes(plan_context(intake_patient(concerns={"discoloration": 9}, pregnant_or_trying=True)).suggest().items)
+    assert "LI4" not in codes(
+        plan_context(intake_patient(concerns={"discoloration": 9}, pregnant_or_trying=True)).suggest().items
+    )
 
 
 # --- At the visit: re-screening, the first session of a fainting-prone patient, metal allergy -----

@@ -20,9 +20,17 @@ from treatments.rules import (
 TODAY = dt.date(2026, 11, 24)
 RULES = Rules()
 LI4 = Option(kind="point", code="LI4", name="Hegu", region="hand", needles_min=2, needles_max=2, bilateral=True)
-GB14 = Option(kind="point", code="GB14", name="Yangbai", region="forehead", face_areas=("forehead",), on_face=True, needles_min=2, needles_max=2)
-LINES = Option(kind="pattern", code="forehead-lines", name="Forehead lines", region="forehead", face_areas=("forehead",), on_face=True, needles_min=2, needles_max=10)
-CUPPING = Option(kind="adjunct", code="cupping", name="Facial cupping", region="face", on_face=True, avoid_with_bleeding_risk=True)
+GB14 = Option(
+    kind="point", code="GB14", name="Yangbai", region="forehead", face_areas=("forehead",), on_face=True,
+    needles_min=2, needles_max=2,
+)
+LINES = Option(
+    kind="pattern", code="forehead-lines", name="Forehead lines", region="forehead", face_areas=("forehead",), on_face=True,
+    needles_min=2, needles_max=10,
+)
+CUPPING = Option(
+    kind="adjunct", code="cupping", name="Facial cupping", region="face", on_face=True, avoid_with_bleeding_risk=True
+)
 
 
 def facts(**answers):

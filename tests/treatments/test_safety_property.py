@@ -33,7 +33,9 @@ TODAY = dt.date(2026, 11, 24)
 # --- The independent checker ---------------------------------------------------------------------
 # Reference: never in pregnancy, whatever the catalogue says (points.md, issue 10 §1).
 NEVER_IN_PREGNANCY = {"LI4", "SP6", "BL60", "BL67", "GB21"} | {f"CV{n}" for n in range(2, 15)}
-ALL_AREAS = {"forehead", "glabella", "periorbital", "temple", "nose", "cheek", "nasolabial", "perioral", "chin", "jawline", "neck"}
+ALL_AREAS = {
+    "forehead", "glabella", "periorbital", "temple", "nose", "cheek", "nasolabial", "perioral", "chin", "jawline", "neck"
+}
 PROCEDURES = ("botox", "filler", "laser_peel", "surgery")
 FLOORS = {"botox": 14, "filler": 14, "laser_peel": 30, "surgery": 30}
 
@@ -168,10 +170,21 @@ def tampered(options: list[Option], names: dict[str, str]) -> tuple[list[Option]
     changed = [dataclasses.replace(o, avoid_in_pregnancy=False) if o.code in {"LI4", "SP6"} else o for o in options]
     sagging = (("sagging", 5), ("dullness", 3))
     changed += [
-        Option(kind="point", code="CV3", name="Zhongji", region="lower abdomen", needles_min=1, needles_max=1, order=200, weights=sagging),
-        Option(kind="point", code="EX-CA1", name="Zigong", region="Abdomen (lower)", needles_min=2, needles_max=2, bilateral=True, order=201, weights=sagging),
-        Option(kind="adjunct", code="microcurrent", name="Facial microcurrent", region="face", on_face=True, electrical=True, order=300, weights=sagging),
-        Option(kind="adjunct", code="micro-lift", name="Microcurrent lift", region="face", on_face=True, order=301, weights=sagging),
+        Option(
+            kind="point", code="CV3", name="Zhongji", region="lower abdomen", needles_min=1, needles_max=1,
+            order=200, weights=sagging,
+        ),
+        Option(
+            kind="point", code="EX-CA1", name="Zigong", region="Abdomen (lower)", needles_min=2, needles_max=2, bilateral=True,
+            order=201, weights=sagging,
+        ),
+        Option(
+            kind="adjunct", code="microcurrent", name="Facial microcurrent", region="face", on_face=True, electrical=True,
+            order=300, weights=sagging,
+        ),
+        Option(
+            kind="adjunct", code="micro-lift", name="Microcurrent lift", region="face", on_face=True, order=301, weights=sagging
+        ),
     ]
     return changed, {**names, "pores": "Enlarged pores"}
 
@@ -309,7 +322,8 @@ def test_generated_patients_through_plan_save_and_session_save_break_no_rule(cap
         print(f"\nhostile settings refused: {refused}")
         for catalogue, c in counts.items():
             print(f"database ({catalogue} catalogue): {c['patients']} patients, {c['plans saved']} plans saved, "
-                  f"{c['blocked']} blocked, {c['left to the practitioner']} left to the practitioner, {c['sessions saved']} sessions saved, "
+                  f"{c['blocked']} blocked, {c['left to the practitioner']} left to the practitioner, "
+                  f"{c['sessions saved']} sessions saved, "
                   f"{c['sessions not possible']} sessions not possible; {len(violations)} violations")
     assert violations == []
     assert counts["as shipped"]["sessions saved"] > 50 and counts["tampered"]["sessions saved"] > 50

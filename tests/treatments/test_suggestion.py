@@ -15,7 +15,9 @@ from treatments.suggestion import suggest_plan
 pytestmark = pytest.mark.django_db
 
 PREGNANCY_CAUTIONED = {"LI4", "SP6", "SP10", "BL60", "BL67", "GB21", "CV4", "CV6"}
-ALL_CONCERNS = {"fine-lines": 8, "wrinkles": 8, "puffiness": 8, "dark-circles": 8, "discoloration": 8, "dullness": 8, "sagging": 8}
+ALL_CONCERNS = {
+    "fine-lines": 8, "wrinkles": 8, "puffiness": 8, "dark-circles": 8, "discoloration": 8, "dullness": 8, "sagging": 8
+}
 
 
 def test_same_inputs_give_the_same_plan():

@@ -91,7 +91,12 @@ def test_a_clinic_caution_is_held_too(pregnant_plan):
 
 @pytest.mark.parametrize(
     ("code", "change"),
-    [("LI4", "code = 'LI4X'"), ("SP6", "code = 'SP-6'"), ("ST25", "region = 'side of the trunk'"), ("CV4", "code = 'Q4', region = 'back'")],
+    [
+        ("LI4", "code = 'LI4X'"),
+        ("SP6", "code = 'SP-6'"),
+        ("ST25", "region = 'side of the trunk'"),
+        ("CV4", "code = 'Q4', region = 'back'"),
+    ],
 )
 def test_no_catalogue_edit_takes_a_point_out_of_the_hard_set(code, change):
     Point.objects.create(code="ST25", pinyin="Tianshu", kind="body", region="abdomen (beside the navel)", side="B")
@@ -102,7 +107,9 @@ def test_no_catalogue_edit_takes_a_point_out_of_the_hard_set(code, change):
 
 def test_other_edits_of_a_hard_point_and_renames_of_other_points_are_allowed():
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE treatments_point SET caution = 'no deep needling', region = 'lower abdomen (midline)' WHERE code = 'CV4'")
+        cursor.execute(
+            "UPDATE treatments_point SET caution = 'no deep needling', region = 'lower abdomen (midline)' WHERE code = 'CV4'"
+        )
         cursor.execute("UPDATE treatments_point SET code = 'ST36X' WHERE code = 'ST36'")
     assert Point.objects.get(code="CV4").caution == "no deep needling"
 

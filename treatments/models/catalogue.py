@@ -142,7 +142,8 @@ class Point(models.Model):
     region = models.CharField(max_length=60, help_text="Where it is, as practitioners say it (e.g. “forehead (corner)”).")
     face_areas = models.JSONField(
         default=list, blank=True, validators=[validate_face_areas],
-        help_text="For face points: the areas the screening asks about (Botox, filler, laser, surgery); a point may lie in several.",
+        help_text="For face points: the areas the screening asks about (Botox, filler, laser, surgery); "
+        "a point may lie in several.",
     )
     side = models.CharField(max_length=1, choices=Side.choices)
     # Position on the face diagram (frontal view, 0–100 left→right of the image and hairline→chin);
@@ -151,7 +152,8 @@ class Point(models.Model):
     face_y = models.PositiveSmallIntegerField(null=True, blank=True)
     role = models.CharField(max_length=120, blank=True, help_text="What it is used for.")
     near_eye = models.BooleanField(
-        default=False, help_text="Needling it risks a bruise or bleed at the eye (e.g. ST1): a risk to acknowledge with bleeding risk."
+        default=False,
+        help_text="Needling it risks a bruise or bleed at the eye (e.g. ST1): a risk to acknowledge with bleeding risk.",
     )
     avoid_in_pregnancy = models.BooleanField(default=False)
     lower_abdominal = models.BooleanField(default=False, help_text="Lower-abdominal points are never used in pregnancy.")

@@ -47,11 +47,6 @@ class HistoryRow(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def insert_problems(cls, rows: list["HistoryRow"]) -> list[str]:
-        """Every rule the new rows break (empty when they may be inserted)."""
-        raise NotImplementedError
-
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise ValidationError(self.kept_message)
@@ -59,6 +54,11 @@ class HistoryRow(models.Model):
         if problems:
             raise ValidationError(problems)
         super().save(*args, **kwargs)
+
+    @classmethod
+    def insert_problems(cls, rows: list["HistoryRow"]) -> list[str]:
+        """Every rule the new rows break (empty when they may be inserted)."""
+        raise NotImplementedError
 
     def delete(self, *args, **kwargs):
         raise ValidationError(self.kept_message)

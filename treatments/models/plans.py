@@ -133,6 +133,9 @@ class PlanTemplateItem(models.Model):
             models.UniqueConstraint(fields=["template", "adjunct"], name="plantemplateitem_adjunct_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.template} – {self.target_code}"
+
     @property
     def target(self) -> Point | NeedlingPattern | Adjunct:
         return self.point or self.pattern or self.adjunct
