@@ -12,6 +12,10 @@ from patients.models import Patient
 from patients.search import patient_matches, picker_label
 
 
+# A search box holds a name, e-mail, phone or date: longer text is cut, never sent to the database.
+SEARCH_MAX_LENGTH = 100
+
+
 class PatientPicker(forms.Widget):
     template_name = "patients/picker.html"
 
@@ -42,7 +46,7 @@ class PatientPicker(forms.Widget):
         # The chosen id (the script's hidden input, or a match's radio button without
         # JavaScript), else the text typed in the search box.
         chosen = [value for value in (data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]) if value]
-        return chosen[-1] if chosen else (data.get(f"{name}_search") or None)
+        return chosen[-1] if chosen else ((data.get(f"{name}_search") or "")[:SEARCH_MAX_LENGTH] or None)
 
 
 class PatientField(forms.ModelChoiceField):

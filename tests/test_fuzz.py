@@ -19,7 +19,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from PIL import Image
 
-from scheduling.models import PatientRequest, Reminder
+from scheduling.clock import to_local
+from scheduling.closures import affected_visits_record
+from scheduling.models import Closure, PatientRequest, Reminder
 from scheduling.reminders.tokens import link_token
 from staff.roles import ROLES
 from tests.factories import UserFactory
@@ -85,18 +87,22 @@ def routes(patient, series, plan, acupuncturist, traveller, settings, tmp_path) 
         next_attempt_at=timezone.now(), state=Reminder.State.FAILED,
     )
     request = PatientRequest.objects.create(kind="new_time", patient=patient, visit=booked)
+    day = to_local(series.visits.get(sequence=3).starts_at).date()
+    affected = affected_visits_record(closure=Closure.objects.create(first_day=day, last_day=day, reason="Flood"))[0]
     by_patient = {"patient_pk": patient.pk}
     return {
         "home": {}, "login": {}, "password_change": {}, "password_change_done": {}, "password_reset": {},
         "password_reset_done": {}, "password_reset_complete": {},
-        "patients:list": {}, "patients:intake": {}, **{
+        "patients:list": {}, "patients:search": {}, "patients:intake": {}, **{
             f"patients:{name}": {"pk": patient.pk}
             for name in ("detail", "edit", "screening_new", "concerns", "consent", "export", "anonymise")
         },
         "scheduling:calendar": {}, "scheduling:series_new": {}, "scheduling:visit_new": {}, **{
             f"scheduling:{name}": {"pk": booked.pk}
-            for name in ("visit", "visit_move", "visit_cancel", "visit_arrived", "visit_no_show")
+            for name in ("visit", "visit_move", "visit_cancel")
         },
+        "scheduling:visit_status": {"pk": booked.pk, "status": "arrived"},
+        "scheduling:decisions": {}, "scheduling:decision_make": {"pk": affected.pk},
         "scheduling:patient": {"pk": patient.pk}, "scheduling:maintenance_interval": {"pk": patient.pk},
         "scheduling:maintenance": {}, "scheduling:reminders": {}, "scheduling:reminder_send_again": {"pk": reminder.pk},
         "scheduling:requests": {}, "scheduling:request_handled": {"pk": request.pk},

@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import KombuError
@@ -177,10 +177,15 @@ def reminder_send_again(*, reminder: Reminder, by) -> bool:
     """Staff's "Send again": a failed reminder goes back to ``pending``, due now, with fresh
     attempts; the next sweep sends it. False if it was not failed (e.g. someone else did it first)."""
     now = timezone.now()
-    with transaction.atomic():
-        again = Reminder.objects.filter(pk=reminder.pk, state=Reminder.State.FAILED).update(
-            state=Reminder.State.PENDING, queued_at=None, attempts=0, next_attempt_at=now, note="", updated_at=now
-        )
-        if again:
-            audit_record(user=by, action="change", obj=reminder, patient_id=reminder.patient_id, summary="Send again")
+    try:
+        with transaction.atomic():
+            again = Reminder.objects.filter(pk=reminder.pk, state=Reminder.State.FAILED).update(
+                state=Reminder.State.PENDING, queued_at=None, attempts=0, next_attempt_at=now, note="", updated_at=now
+            )
+            if again:
+                audit_record(user=by, action="change", obj=reminder, patient_id=reminder.patient_id, summary="Send again")
+    except IntegrityError:
+        # A newer reminder for the same visit (series, maintenance date) is already waiting and
+        # replaces this one: there is nothing to send again.
+        return False
     return bool(again)
