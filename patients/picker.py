@@ -11,9 +11,13 @@ from django.utils.safestring import mark_safe
 from patients.models import Patient
 from patients.search import patient_matches, picker_label
 
-
 # A search box holds a name, e-mail, phone or date: longer text is cut, never sent to the database.
 SEARCH_MAX_LENGTH = 100
+
+
+def _search_text(value) -> str:
+    """What a typed value may search for: no NUL (the database refuses it), at most the length above."""
+    return str(value).replace("\x00", "")[:SEARCH_MAX_LENGTH]
 
 
 class PatientPicker(forms.Widget):
@@ -34,7 +38,7 @@ class PatientPicker(forms.Widget):
             chosen=chosen,
             chosen_label=picker_label(chosen) if chosen else "",
             query="" if chosen or value is None else str(value),
-            matches=[(p.pk, picker_label(p)) for p in patient_matches(str(value))] if value and not chosen else [],
+            matches=[(p.pk, picker_label(p)) for p in patient_matches(_search_text(value))] if value and not chosen else [],
         )
         return context
 
@@ -46,7 +50,7 @@ class PatientPicker(forms.Widget):
         # The chosen id (the script's hidden input, or a match's radio button without
         # JavaScript), else the text typed in the search box.
         chosen = [value for value in (data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]) if value]
-        return chosen[-1] if chosen else ((data.get(f"{name}_search") or "")[:SEARCH_MAX_LENGTH] or None)
+        return chosen[-1] if chosen else (_search_text(data.get(f"{name}_search") or "") or None)
 
 
 class PatientField(forms.ModelChoiceField):

@@ -14,6 +14,7 @@ from scheduling.models import (
     TimeOff,
     WorkingHours,
 )
+from staff.admin import ReadOnlyAdminMixin
 
 
 @admin.register(ClinicSettings)
@@ -93,16 +94,7 @@ class AppointmentTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SweepHeartbeat)
-class SweepHeartbeatAdmin(admin.ModelAdmin):
+class SweepHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """When the reminder sweep last ran, as recorded by the sweep itself: read-only."""
 
     list_display = ("swept_at",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
