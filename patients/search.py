@@ -33,6 +33,8 @@ def patient_search(query: str) -> QuerySet[Patient]:
         return patients.filter(_phone_condition(query))
     if "," in query:
         surname, _, first = query.partition(",")
+        if not (surname.split() or first.split()):
+            return patients.none()
         return patients.filter(_words_in("last_name", surname), _words_in("first_name", first))
     for word in query.split():
         condition = Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)

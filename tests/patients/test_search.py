@@ -60,3 +60,4 @@ def test_surname_comma_first_name_finds_the_patient_not_namesakes_the_other_way_
     PatientFactory(first_name="Lovelace", last_name="Ada")
     assert list(patient_search("Lovelace, Ada")) == [ada]
     assert list(patient_search("love , a")) == [ada]
+    assert list(patient_search(" , ")) == []
