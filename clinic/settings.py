@@ -167,6 +167,8 @@ USE_TZ = True
 # The clinic's local zone: everything a person reads, and every rule that counts days or
 # hours of the day, is in this zone. The database stores UTC.
 TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "Europe/London")
+# Phone numbers typed without a country code are read as numbers of this region (ISO 3166 code).
+PHONE_REGION = os.environ.get("PHONE_REGION", "GB")
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "static/"

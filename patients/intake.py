@@ -6,7 +6,6 @@ command and the tests share one path. Each validates its input and raises ``Vali
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patients.models import Concern, Consent, Patient, PatientConcern, Screening
+from patients.phones import normalise_phone
 from patients.search import probable_duplicates
 from staff.audit import audit_record, changed_fields, field_values
 from staff.text import free_text_problem, single_line_problem
@@ -25,20 +25,6 @@ ONE_LINE_FIELDS = ("first_name", "last_name", "emergency_contact_name", "guardia
 DEMOGRAPHIC_FREE_TEXT = ("address", "goals")
 SCREENING_FREE_TEXT = ("allergies", "medications", "notes")
 CONSENT_FORM_VERSION = "2026-01"
-_PHONE_CHARS = re.compile(r"^\+?[\d\s().-]+$")
-
-
-def normalise_phone(value: str) -> str:
-    """'+44 (0)20 7946-0958' → '+4402079460958'; raises ValidationError when it is not a phone number."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    if not _PHONE_CHARS.match(value):
-        raise ValidationError("Enter a phone number using digits, spaces, brackets, dashes and an optional leading +.")
-    digits = re.sub(r"\D", "", value)
-    if not 7 <= len(digits) <= 15:
-        raise ValidationError("A phone number has 7 to 15 digits.")
-    return ("+" if value.startswith("+") else "") + digits
 
 
 def age_on(date_of_birth: dt.date, day: dt.date) -> int:

@@ -53,7 +53,7 @@ class Patient(models.Model):
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
     email = models.EmailField(blank=True)
-    # Stored normalised: "+" and digits only (see patients.intake.normalise_phone).
+    # Stored in E.164 ("+447700900123"; see patients.phones), as are the other two phones.
     phone = models.CharField(max_length=20, blank=True)
     address = models.TextField(blank=True)
     preferred_contact = models.CharField(max_length=10, choices=Contact.choices, default=Contact.EMAIL)

@@ -7,6 +7,7 @@ import re
 from django.db.models import Q, QuerySet
 
 from patients.models import Patient
+from patients.phones import to_e164
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
@@ -22,22 +23,43 @@ def _parse_date(text: str) -> dt.date | None:
 
 
 def patient_search(query: str) -> QuerySet[Patient]:
-    """Patients matching every word of ``query``: a word matches a name, e-mail, phone (digits,
-    formatting ignored) or, if it reads as a date, the date of birth."""
+    """Patients matching ``query``: a phone number however it is formatted, "Surname, Firstname",
+    or every word matching a name, e-mail or (when it reads as a date) the date of birth."""
     query = query.strip()
     patients = Patient.objects.all()
     if not query:
         return patients.none()
     if _PHONE_LIKE.match(query) and not _parse_date(query):
-        # A phone number typed with spaces is one number, not several words. The national
-        # trunk "0" is dropped so that "07700 900123" finds "+447700900123".
-        return patients.filter(phone__contains=re.sub(r"\D", "", query).lstrip("0"))
+        return patients.filter(_phone_condition(query))
+    if "," in query:
+        surname, _, first = query.partition(",")
+        if not (surname.split() or first.split()):
+            return patients.none()
+        return patients.filter(_words_in("last_name", surname), _words_in("first_name", first))
     for word in query.split():
         condition = Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
         if (day := _parse_date(word)) is not None:
             condition |= Q(date_of_birth=day)
         patients = patients.filter(condition)
     return patients
+
+
+def _phone_condition(query: str) -> Q:
+    """A whole number ("07700 900123", "+44 7700 900123") is read in the clinic's region and
+    matched exactly as stored (E.164); a fragment ("900-123") matches the digits it holds. The
+    national trunk "0" is dropped so that an unreadable number kept as typed still matches."""
+    digits = re.sub(r"\D", "", query).lstrip("0")
+    condition = Q(phone__contains=digits)
+    if (e164 := to_e164(query)) is not None:
+        condition |= Q(phone=e164)
+    return condition
+
+
+def _words_in(field: str, text: str) -> Q:
+    condition = Q()
+    for word in text.split():
+        condition &= Q(**{f"{field}__icontains": word})
+    return condition
 
 
 # A picker shows this many matches; the staff narrow the search rather than scroll.

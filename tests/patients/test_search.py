@@ -48,3 +48,16 @@ def test_a_picker_gets_at_most_twenty_matches_labelled_to_tell_namesakes_apart(a
     assert len(matches) == PICKER_RESULTS == 20
     assert matches[0] == ada  # ordered by surname
     assert picker_label(ada) == "Lovelace, Ada · 10 Dec 1985 · ada@example.com"
+
+
+@pytest.mark.parametrize("query", ["+44 7700 900777", "07700 900777", "07700-900-777", "+44 (0)7700 900777", "900777"])
+def test_a_phone_number_is_found_however_it_is_typed(query):
+    patient = PatientFactory(phone="+447700900777")
+    assert list(patient_search(query)) == [patient]
+
+
+def test_surname_comma_first_name_finds_the_patient_not_namesakes_the_other_way_round(ada):
+    PatientFactory(first_name="Lovelace", last_name="Ada")
+    assert list(patient_search("Lovelace, Ada")) == [ada]
+    assert list(patient_search("love , a")) == [ada]
+    assert list(patient_search(" , ")) == []

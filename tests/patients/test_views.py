@@ -42,7 +42,7 @@ def test_front_desk_registers_a_patient(front_desk_client):
     [
         ({"p-date_of_birth": "2099-01-01"}, "cannot be in the future"),
         ({"p-email": "ada@@example"}, "valid e-mail"),
-        ({"p-phone": "call after 5"}, "digits"),
+        ({"p-phone": "call after 5"}, "can be dialled"),
         ({"p-date_of_birth": "2015-05-05"}, "under 18"),
         ({"k-treatment_consent": None}, "without the patient&#x27;s signed consent"),
         ({"c-concern_fine-lines": "11"}, "less than or equal to 10"),
