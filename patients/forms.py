@@ -1,5 +1,6 @@
 from django import forms
 
+from patients.intake import CONFIRMED_NO
 from patients.models import Concern, FaceArea, Patient, Screening
 
 DEMOGRAPHIC_FIELDS = [
@@ -61,11 +62,39 @@ def _areas_field(label: str) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(choices=FaceArea.choices, required=False, widget=forms.CheckboxSelectMultiple, label=label)
 
 
+YES_NO = [("yes", "Yes"), ("no", "No")]
+# ScreeningForm(previous=...) not given: the caller did not say whether there is an earlier screening.
+UNKNOWN = object()
+
+
+def _yes_no_field(label: str) -> forms.TypedChoiceField:
+    # Two radios and no default: a question left unanswered is refused, never read as "No".
+    return forms.TypedChoiceField(
+        label=label[:1].upper() + label[1:],
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Answer Yes or No."},
+    )
+
+
 class ScreeningForm(forms.ModelForm):
+    """The questionnaire, shared by intake, the patient's new screening and the session check.
+
+    ``previous`` is the patient's latest screening, None at intake (or ``initial`` holds its
+    answers): the page
+    shows each previous answer beside its question but never pre-selects it, and offers a tick box
+    for each Yes that may now become No (``screening_record`` requires it)."""
+
     botox_areas = _areas_field("Botox areas")
     filler_areas = _areas_field("Dermal filler areas")
     laser_peel_areas = _areas_field("Laser or peel areas")
     surgery_areas = _areas_field("Cosmetic surgery areas")
+    confirmed_no = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Answers that were Yes and are now No: I have checked each one I tick with the patient",
+    )
 
     class Meta:
         model = Screening
@@ -83,11 +112,35 @@ class ScreeningForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def __init__(self, *args, previous: Screening | None | object = UNKNOWN, **kwargs):
+        super().__init__(*args, **kwargs)
+        if isinstance(previous, Screening):
+            before = {name: getattr(previous, name) for name in Screening.FLAG_FIELDS}
+        else:
+            before = {name: self.initial[name] for name in Screening.FLAG_FIELDS if name in self.initial}
+        for name in Screening.FLAG_FIELDS:
+            self.fields[name] = _yes_no_field(str(Screening._meta.get_field(name).verbose_name))
+            self.initial.pop(name, None)
+            if name in before:
+                self.fields[name].help_text = f"Last screening: {'Yes' if before[name] else 'No'}"
+        if previous is UNKNOWN and not before:
+            were_yes = list(Screening.FLAG_FIELDS)  # a POST that did not say: any may be confirmed
+        else:
+            were_yes = [name for name in Screening.FLAG_FIELDS if before.get(name)]
+        if were_yes:
+            self.fields["confirmed_no"].choices = [(name, self.fields[name].label) for name in were_yes]
+        else:
+            del self.fields["confirmed_no"]
+
     def _post_clean(self):
         pass
 
     def answers(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        """The new row's answers, plus under ``CONFIRMED_NO`` the Yes answers the staff member
+        confirmed are now No (``patients.intake.screening_record`` checks them)."""
+        answers = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        answers[CONFIRMED_NO] = list(self.cleaned_data.get("confirmed_no", []))
+        return answers
 
 
 class ConcernsForm(forms.Form):

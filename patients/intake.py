@@ -19,6 +19,10 @@ from patients.search import probable_duplicates
 from staff.audit import audit_record, changed_fields, field_values
 from staff.text import free_text_problem, single_line_problem
 
+# The key of a screening's answers (``ScreeningForm.answers()``) listing the safety answers that
+# the staff member confirmed turned from Yes to No.
+CONFIRMED_NO = "confirmed_no"
+
 ADULT_AGE = 18
 # Shown in headers, lists and e-mails: one line each.
 ONE_LINE_FIELDS = ("first_name", "last_name", "emergency_contact_name", "guardian_name")
@@ -196,6 +200,7 @@ def patient_register(
     Raises ``ProbableDuplicate`` when a patient with the same name and date of birth, or the same
     e-mail, exists already, unless ``confirmed_new`` says it is a different person."""
     now = timezone.now()
+    screening = {name: value for name, value in screening.items() if name != CONFIRMED_NO}  # nothing before it
     cleaned, chosen = intake_validate(demographics=demographics, screening=screening, concerns=concerns,
                                       consents=consents, today=timezone.localdate(now))
     if not confirmed_new and (
@@ -253,12 +258,43 @@ def reminder_consent_withdraw(*, by, patient: Patient, summary: str = "Reminder 
                  changes={"reminder_consent": [before, False]})
 
 
+def answers_turned_no(previous: Screening | None, answers: dict) -> list[str]:
+    """The safety questions answered Yes in ``previous`` and No now, in questionnaire order."""
+    if previous is None:
+        return []
+    return [name for name in Screening.FLAG_FIELDS if getattr(previous, name) and not answers.get(name)]
+
+
+def _question(name: str) -> str:
+    return str(Screening._meta.get_field(name).verbose_name)
+
+
 @transaction.atomic
 def screening_record(*, by, patient: Patient, answers: dict) -> Screening:
-    """Adds a new dated screening; earlier answers stay in the history untouched."""
+    """Adds a new dated screening; earlier answers stay in the history untouched.
+
+    A safety answer that was Yes in the patient's latest screening and is No now (a pregnancy
+    over, an infection cleared) takes the staff member's confirmation of that very answer, under
+    ``answers[CONFIRMED_NO]``: a form left blank or a slip must not clear a contraindication.
+    The confirmed change is audited by name."""
+    answers = dict(answers)
+    confirmed = set(answers.pop(CONFIRMED_NO, ()))
     validate_screening(answers, today=_today())
+    # Locked so that two screenings recorded at once are both compared with what stands.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    turned_no = answers_turned_no(Screening.objects.latest_for(patient), answers)
+    if unconfirmed := [name for name in turned_no if name not in confirmed]:
+        raise ValidationError({
+            CONFIRMED_NO: "These answers were Yes at the last screening and are No now: "
+            f"{'; '.join(_question(name) for name in unconfirmed)}. Tick each one to confirm it with the patient."
+        })
     screening = Screening.objects.create(patient=patient, answered_at=timezone.now(), recorded_by=by, **answers)
     audit_record(user=by, action="create", obj=screening, patient_id=patient.pk, summary="screening")
+    if turned_no:
+        audit_record(
+            user=by, action="change", obj=screening, patient_id=patient.pk,
+            summary=f"screening: confirmed Yes → No for {'; '.join(_question(name) for name in turned_no)}",
+        )
     return screening
 
 

@@ -87,7 +87,7 @@ def _add_rule_errors(patient_form, screening_form, concerns_form, *others, conse
 def intake(request):
     data = request.POST if request.method == "POST" else None
     patient_form = PatientForm(data, prefix="p")
-    screening_form = ScreeningForm(data, prefix="s")
+    screening_form = ScreeningForm(data, prefix="s", previous=None)
     concerns_form = ConcernsForm(data, prefix="c", concerns=active_concerns())
     consent_form = ConsentForm(data, prefix="k")
     duplicate_form = DuplicateConfirmForm(data, prefix="d")
@@ -173,7 +173,8 @@ def screening_new(request, pk: int):
     patient = patient_for(request, pk, perms=("patients.add_screening",), read="screening form")
     previous = Screening.objects.latest_for(patient)
     initial = {name: getattr(previous, name) for name in ScreeningForm.Meta.fields} if previous else None
-    form = ScreeningForm(request.POST or None, initial=initial, prefix="s")
+    data = request.POST if request.method == "POST" else None  # an empty POST is bound: refused, not a blank form
+    form = ScreeningForm(data, initial=initial, prefix="s", previous=previous)
     if request.method == "POST" and form.is_valid():
         try:
             screening_record(by=request.user, patient=patient, answers=form.answers())

@@ -109,3 +109,12 @@ def years_ago(years: int, *, today: dt.date | None = None) -> dt.date:
         return today.replace(year=today.year - years)
     except ValueError:  # 29 February
         return today.replace(year=today.year - years, day=28)
+
+
+def screening_post(prefix: str = "s", **answers) -> dict[str, str]:
+    """A screening form's POST data: every safety question answered, No unless given as True
+    (``pregnant_or_trying=True``); other keyword arguments are posted as they are."""
+    data = {f"{prefix}-{name}": "no" for name in Screening.FLAG_FIELDS}
+    for name, value in answers.items():
+        data[f"{prefix}-{name}"] = ("yes" if value else "no") if name in Screening.FLAG_FIELDS else value
+    return data

@@ -1,9 +1,18 @@
 import pytest
 from playwright.sync_api import expect
 
+from patients.models import Screening
 from tests.factories import front_desk_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def answer_screening(page, *, yes: tuple[str, ...] = ()) -> None:
+    """Answers every safety question, each in its own group of two radios (Yes for ``yes``)."""
+    for name in Screening.FLAG_FIELDS:
+        question = str(Screening._meta.get_field(name).verbose_name)
+        group = page.get_by_role("group", name=question[:1].upper() + question[1:])
+        group.get_by_label("Yes" if name in yes else "No", exact=True).check()
 
 
 def test_front_desk_registers_finds_and_reviews_a_patient(live_server, page, login):
@@ -18,7 +27,7 @@ def test_front_desk_registers_finds_and_reviews_a_patient(live_server, page, log
     page.get_by_label("The patient agrees to receive appointment reminders by e-mail").check()
     page.get_by_label("Fine lines").fill("7")
     page.get_by_label("Puffiness").fill("4")
-    page.get_by_label("Bleeding disorder, or anticoagulant/antiplatelet medication").check()
+    answer_screening(page, yes=("bleeding_risk",))
     page.get_by_label("Current medications").fill("Warfarin 5 mg")
     page.get_by_label("The patient has read and signed the consent to treatment").check()
     page.get_by_role("button", name="Register patient").click()
@@ -46,6 +55,7 @@ def _submit_intake(page, *, email: str, consent: bool) -> None:
     page.get_by_label("Date of birth").fill("2099-01-01")
     page.get_by_label("E-mail", exact=True).fill(email)
     page.get_by_label("Fine lines").fill("7")
+    answer_screening(page)
     if consent:
         page.get_by_label("The patient has read and signed the consent to treatment").check()
     page.get_by_role("button", name="Register patient").click()

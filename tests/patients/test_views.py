@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from patients.models import Consent, Patient, Screening
 from staff.models import AuditEvent
-from tests.factories import PatientFactory, intake_patient
+from tests.factories import PatientFactory, intake_patient, screening_post
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def intake_post(**overrides):
         "p-reminder_consent": "on",
         "c-concern_fine-lines": "7",
         "c-concern_puffiness": "4",
-        "s-bleeding_risk": "on",
+        **screening_post(bleeding_risk=True),
         "k-treatment_consent": "on",
     }
     data.update(overrides)
@@ -75,7 +75,7 @@ def test_new_screening_keeps_the_earlier_one(front_desk_client):
     patient = intake_patient()
     first = patient.screenings.get()
     response = front_desk_client.post(
-        reverse("patients:screening_new", args=[patient.pk]), {"s-pregnant_or_trying": "on"}
+        reverse("patients:screening_new", args=[patient.pk]), screening_post(pregnant_or_trying=True)
     )
     assert response.status_code == 302
     assert patient.screenings.count() == 2
@@ -92,10 +92,10 @@ def test_new_screening_asks_each_procedure_with_its_areas_and_metal_allergy(fron
                   "Between the brows", "Nasolabial folds", "metal (nickel) allergy"):
         assert label.lower() in page.lower()
     response = front_desk_client.post(url, {
+        **screening_post(metal_allergy=True),
         "s-botox_on": "2026-01-10", "s-botox_areas": ["glabella"],
         "s-filler_on": "2026-01-12", "s-filler_areas": ["nasolabial", "perioral"],
         "s-laser_peel_on": "2025-12-01", "s-laser_peel_areas": ["cheek"],
-        "s-metal_allergy": "on",
     })
     assert response.status_code == 302
     latest = Screening.objects.latest_for(patient)
@@ -108,7 +108,7 @@ def test_new_screening_asks_each_procedure_with_its_areas_and_metal_allergy(fron
 def test_a_procedure_area_without_its_date_is_refused(front_desk_client):
     patient = intake_patient()
     response = front_desk_client.post(
-        reverse("patients:screening_new", args=[patient.pk]), {"s-surgery_areas": ["chin"]}
+        reverse("patients:screening_new", args=[patient.pk]), {**screening_post(), "s-surgery_areas": ["chin"]}
     )
     assert response.status_code == 200 and "Give the date of the treatment" in response.content.decode()
     assert patient.screenings.count() == 1

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from scheduling.models import Visit
 from staff.models import AuditEvent
-from tests.factories import intake_patient
+from tests.factories import intake_patient, screening_post
 from tests.scheduling.factories import at
 from tests.treatments.factories import book_treatment_series, record_session, saved_plan
 from treatments.models import SessionRecord
@@ -125,7 +125,7 @@ def test_a_refused_record_keeps_the_page_and_says_why(acupuncturist_client, visi
 def test_a_new_screening_that_blocks_treatment_stops_the_record_with_the_reason(acupuncturist_client, visit, patient):
     old = patient.screenings.get()
     response = acupuncturist_client.post(
-        reverse("treatments:session_screening", args=[visit.pk]), {"s-active_skin_infection": "on"}
+        reverse("treatments:session_screening", args=[visit.pk]), screening_post(active_skin_infection=True)
     )
     new = patient.screenings.exclude(pk=old.pk).get()
     assert response.status_code == 302 and response.url.endswith(f"?screening={new.pk}")
@@ -141,7 +141,9 @@ def test_a_new_screening_that_blocks_treatment_stops_the_record_with_the_reason(
 
 
 def test_a_new_screening_that_still_allows_treatment_continues_to_the_record(acupuncturist_client, visit, patient):
-    response = acupuncturist_client.post(reverse("treatments:session_screening", args=[visit.pk]), {"s-pregnant_or_trying": "on"})
+    response = acupuncturist_client.post(
+        reverse("treatments:session_screening", args=[visit.pk]), screening_post(pregnant_or_trying=True)
+    )
     page = acupuncturist_client.get(response.url).content.decode()
     assert "Save the session and complete the visit" in page
     assert "LI4 Hegu: never needled in pregnancy" in page  # left out of the plan's prefill, with why
@@ -256,7 +258,7 @@ def test_today_shows_why_a_patients_treatment_is_blocked(acupuncturist_client, a
 
 def test_an_invalid_new_screening_is_refused_with_its_message(acupuncturist_client, visit, patient):
     response = acupuncturist_client.post(
-        reverse("treatments:session_screening", args=[visit.pk]), {"s-botox_on": "2026-03-01"}
+        reverse("treatments:session_screening", args=[visit.pk]), {**screening_post(), "s-botox_on": "2026-03-01"}
     )
     assert response.status_code == 400
     assert "Tick the treated areas" in response.content.decode()
@@ -275,3 +277,11 @@ def test_screening_check_page_makes_a_fixed_number_of_queries(
     # severities, concerns, catalogue (4), plan, last record, its ratings, has-record, plan
     # concerns, prefill items); audit, roles (nav)
     _queries(acupuncturist_client, reverse("treatments:session_new", args=[visit.pk]), django_assert_num_queries, 22)
+
+
+def test_an_unanswered_screening_at_the_session_check_is_refused(acupuncturist_client, visit, patient):
+    response = acupuncturist_client.post(
+        reverse("treatments:session_screening", args=[visit.pk]), {"csrfmiddlewaretoken": "the only field"}
+    )
+    assert response.status_code == 400 and "Answer Yes or No." in response.content.decode()
+    assert patient.screenings.count() == 1
