@@ -67,10 +67,13 @@ def move_proposal(affected: AffectedVisit, *, now: dt.datetime | None = None) ->
         last_day=local.date() + dt.timedelta(days=MOVE_SEARCH_DAYS), patient_id=visit.patient_id,
         ignore_visit_ids=[visit.pk],
     )
-    return nearest_slot(
+    duration = visit.ends_at - visit.starts_at
+    found = nearest_slot(
         availability, days=search_days(local.date(), MOVE_SEARCH_DAYS), preferred_time=local.time(),
-        duration=visit.ends_at - visit.starts_at, earliest_day=None, now=now,
+        duration=duration, earliest_day=None, now=now,
     )
+    # nearest_slot places the time only; the room is chosen for it afterwards, as booking does.
+    return None if found is None else (found, availability.free_room(starts_at=found, ends_at=found + duration))
 
 
 def _decide(affected: AffectedVisit, *, decision: str, by, reason: str = "") -> AffectedVisit:
