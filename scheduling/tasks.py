@@ -6,6 +6,7 @@ every minute.
 """
 
 from celery import shared_task
+from django.db import transaction
 
 from scheduling.reminders import notices, outbox, sending
 
@@ -44,13 +45,19 @@ def send_booking_notice(notice: str, visit_ids: list[int]) -> bool:
 # What booking calls inside its transaction: each queues the patient's e-mail once the
 # transaction has committed (a rolled-back booking sends nothing, and the mail server never holds
 # the transaction). Booking sees these, not the reminder package (tests/reminders/test_layout.py).
+def _after_commit(notice: str, visit_ids: list[int]) -> None:
+    # Robust rather than Celery's ``delay_on_commit``: with the broker down the booking stands and
+    # its page still answers; the lost notice is logged, and the visit reminder still goes out.
+    transaction.on_commit(lambda: send_booking_notice.delay(notice, visit_ids), robust=True)
+
+
 def notify_booked(*, visit_ids: list[int]) -> None:
-    send_booking_notice.delay_on_commit(notices.Notice.BOOKED, visit_ids)
+    _after_commit(notices.Notice.BOOKED, visit_ids)
 
 
 def notify_moved(*, visit_ids: list[int]) -> None:
-    send_booking_notice.delay_on_commit(notices.Notice.MOVED, visit_ids)
+    _after_commit(notices.Notice.MOVED, visit_ids)
 
 
 def notify_cancelled(*, visit_ids: list[int]) -> None:
-    send_booking_notice.delay_on_commit(notices.Notice.CANCELLED, visit_ids)
+    _after_commit(notices.Notice.CANCELLED, visit_ids)

@@ -5,8 +5,10 @@ summer time (29 March 2026), so local times are checked on both sides of it."""
 
 import pytest
 from icalendar import Calendar
+from kombu.exceptions import KombuError
 
 from clinic.celery import app
+from scheduling import tasks
 from scheduling.booking import visit_move
 from scheduling.clock import to_local
 from scheduling.visit_status import visit_cancel
@@ -64,6 +66,18 @@ def test_the_email_goes_only_after_the_booking_commits(
     assert mailoutbox == [] and len(callbacks) == 1
     callbacks[0]()
     assert len(mailoutbox) == 1
+
+
+def test_a_broker_outage_loses_the_email_but_not_the_booking(
+    clinic, lin, patient, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(*args):
+        raise KombuError("connection refused")
+
+    monkeypatch.setattr(tasks.send_booking_notice, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        series = book_series(patient=patient, practitioner=lin, clinic=clinic, sessions=6)
+    assert series.visits.count() == 6
 
 
 @pytest.mark.parametrize("changes", [{"reminder_consent": False, "reminder_consent_changed_at": None}, {"email": ""}])
