@@ -9,7 +9,8 @@ check could not see is refused by the database and becomes ``SlotTaken`` (see
 
 Reminders follow every change in the same transaction (``scheduling.reminders``): a booked visit
 gets its reminder row, a moved one a new row in place of the old; booking maintenance cancels
-the maintenance reminders.
+the maintenance reminders. A booked series and a moved visit also e-mail the patient once the
+transaction commits (``scheduling.reminders.notices``).
 """
 
 import datetime as dt
@@ -27,6 +28,7 @@ from scheduling.models import AppointmentType, Practitioner, Series, Visit
 from scheduling.proposal import SeriesProposal
 from scheduling.reminders.upkeep import maintenance_reminders_refresh, visit_reminders_replace
 from scheduling.submissions import form_key_claim, form_key_guard, form_key_result
+from scheduling.tasks import notify_booked, notify_moved
 from staff.audit import audit_record
 
 # Fields a move changes (a confirmation was for the old time, so it goes).
@@ -106,6 +108,8 @@ def series_book(
             summary=f"Booked a series of {proposal.sessions_planned} sessions",
         )
         form_key_result(claim, series=series)
+        if now is None:  # history recorded by the demo is not news to the patient
+            notify_booked(visit_ids=[v.pk for v in visits])
     return series
 
 
@@ -174,6 +178,7 @@ def visit_move(*, visit: Visit, starts_at: dt.datetime, by, room_id: int | None 
             user=by, action="change", obj=visit, patient_id=visit.patient_id,
             summary=f"Moved from {to_local(old):%d %b %Y %H:%M} to {to_local(starts_at):%d %b %Y %H:%M}",
         )
+        notify_moved(visit_ids=[visit.pk])
     return visit
 
 
@@ -240,4 +245,5 @@ def visit_move_following(*, visit: Visit, starts_at: dt.datetime, by) -> list[Vi
             user=by, action="change", obj=visit, patient_id=visit.patient_id,
             summary=f"Moved {len(moves)} visits of the series from {old_local:%d %b %Y %H:%M} on",
         )
+        notify_moved(visit_ids=[v.pk for v, _ in moves])
     return [v for v, _ in sorted(moves, key=lambda m: m[1])]

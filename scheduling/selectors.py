@@ -6,6 +6,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, V
 from django.utils import timezone
 
 from patients.models import Patient
+from scheduling.clock import local_datetime
 from scheduling.models import AppointmentType, MaintenanceSchedule, PatientRequest, Reminder, Room, Series, Visit
 
 # The patient timeline shows this many of the latest reminders.
@@ -89,6 +90,36 @@ def open_patient_requests():
         .select_related("patient", "visit__practitioner", "series")
         .order_by("created_at", "id")
     )
+
+
+def desk_day(*, today: dt.date) -> dict:
+    """The front desk's day on the home page, in five queries whatever the data: every visit of
+    ``today`` (all practitioners, in time order), the patients' link actions received today, the
+    late cancellations made today, and how many reminders failed and maintenance visits are due."""
+    # Local midnight to midnight (23 or 25 hours on the days the clocks change).
+    day = (local_datetime(today, dt.time(0), fold=0), local_datetime(today + dt.timedelta(days=1), dt.time(0), fold=0))
+    visits = list(
+        Visit.objects.filter(starts_at__gte=day[0], starts_at__lt=day[1])
+        .select_related("patient", "practitioner", "room", "appointment_type")
+        .order_by("starts_at", "practitioner__display_name", "id")
+    )
+    requests = list(
+        PatientRequest.objects.filter(created_at__gte=day[0], created_at__lt=day[1])
+        .select_related("patient", "visit__practitioner")
+        .order_by("-created_at", "-id")
+    )
+    late_cancels = list(
+        Visit.objects.filter(late_cancel=True, status_changed_at__gte=day[0], status_changed_at__lt=day[1])
+        .select_related("patient", "practitioner")
+        .order_by("starts_at", "id")
+    )
+    return {
+        "visits": visits,
+        "requests": requests,
+        "late_cancels": late_cancels,
+        "failed_reminders": Reminder.objects.filter(state=Reminder.State.FAILED).count(),
+        "maintenance_due": maintenance_due(today=today).count(),
+    }
 
 
 # --- Small reads for the booking and visit pages ------------------------------------------------------

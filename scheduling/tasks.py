@@ -6,8 +6,9 @@ every minute.
 """
 
 from celery import shared_task
+from django.db import transaction
 
-from scheduling.reminders import outbox, sending
+from scheduling.reminders import notices, outbox, sending
 
 
 def publish_send(reminder_ids: list[int]) -> None:
@@ -33,3 +34,30 @@ def send_reminders(reminder_ids: list[int]) -> dict[str, int]:
     # A count per outcome, for the worker's log.
     outcomes = sending.reminders_send(reminder_ids=reminder_ids)
     return {outcome: outcomes.count(outcome) for outcome in set(outcomes)}
+
+
+@shared_task(name="scheduling.send_booking_notice", ignore_result=True)
+def send_booking_notice(notice: str, visit_ids: list[int]) -> bool:
+    # A failed send is not retried: the reminder before the visit carries the same time.
+    return notices.notice_send(notice=notice, visit_ids=visit_ids)
+
+
+# What booking calls inside its transaction: each queues the patient's e-mail once the
+# transaction has committed (a rolled-back booking sends nothing, and the mail server never holds
+# the transaction). Booking sees these, not the reminder package (tests/reminders/test_layout.py).
+def _after_commit(notice: str, visit_ids: list[int]) -> None:
+    # Robust rather than Celery's ``delay_on_commit``: with the broker down the booking stands and
+    # its page still answers; the lost notice is logged, and the visit reminder still goes out.
+    transaction.on_commit(lambda: send_booking_notice.delay(notice, visit_ids), robust=True)
+
+
+def notify_booked(*, visit_ids: list[int]) -> None:
+    _after_commit(notices.Notice.BOOKED, visit_ids)
+
+
+def notify_moved(*, visit_ids: list[int]) -> None:
+    _after_commit(notices.Notice.MOVED, visit_ids)
+
+
+def notify_cancelled(*, visit_ids: list[int]) -> None:
+    _after_commit(notices.Notice.CANCELLED, visit_ids)

@@ -22,6 +22,7 @@ from scheduling.maintenance import maintenance_restart
 from scheduling.models import AppointmentType, ClinicSettings, Series, Visit
 from scheduling.proposal import MAX_SHIFT_DAYS, MIN_GAP_DAYS, nearest_slot, search_days
 from scheduling.reminders.upkeep import maintenance_reminders_refresh, series_reminder_refresh, visit_reminders_replace
+from scheduling.tasks import notify_booked, notify_cancelled
 from staff.audit import audit_record
 
 
@@ -109,6 +110,10 @@ def visit_cancel(*, visit: Visit, reason: str, by, make_up: bool = False,
                      summary=f"Cancelled by {visit.get_cancelled_by_display()}{' (late)' if late else ''}: {reason}")
         extra = _book_make_up(visit=visit, by=by, tz=clinic_zone()) if make_up else None
         _reminders_after_visit_ends(visit, extra=extra)
+        # The patient is told after commit: the cancellation, and the make-up session if booked.
+        notify_cancelled(visit_ids=[visit.pk])
+        if extra:
+            notify_booked(visit_ids=[extra.pk])
     return extra
 
 

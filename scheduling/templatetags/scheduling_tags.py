@@ -1,6 +1,7 @@
 from django import template
 
-from scheduling.selectors import patient_summary
+from scheduling.clock import today
+from scheduling.selectors import desk_day, patient_summary
 
 register = template.Library()
 
@@ -11,3 +12,10 @@ def scheduling_patient_summary(context, patient):
     page includes a template that calls this tag). Three queries."""
     return {"patient": patient, "perms": context.get("perms"), **patient_summary(patient)}
 
+
+
+@register.inclusion_tag("scheduling/_desk_day.html", takes_context=True)
+def scheduling_desk_day(context):
+    """The day panel of the home page (staff/ cannot import scheduling, so the home includes a
+    template that calls this tag). Five queries."""
+    return {"perms": context.get("perms"), "today": today(), **desk_day(today=today())}

@@ -194,7 +194,7 @@ def test_a_bug_fails_that_reminder_without_retrying_and_the_batch_goes_on(clinic
     MaintenanceSchedule.objects.create(patient=patient, since=dt.date(2026, 3, 1), due_on=dt.date(2026, 3, 5))
     maintenance_set_interval(patient=patient, weeks=1, by=None)  # due on 8 March: its first reminder is due now
     maintenance = Reminder.objects.get(kind="maintenance_due", state="pending", due_at__lte=at("2026-03-03", "10:00"))
-    monkeypatch.setattr("scheduling.reminders.mail.visit_ics", lambda *args, **kwargs: 1 / 0)
+    monkeypatch.setattr("scheduling.reminders.mail.visits_ics", lambda *args, **kwargs: 1 / 0)
     with caplog.at_level(logging.ERROR, logger="scheduling.reminders.sending"):
         assert reminders_send(reminder_ids=[visit_reminder.pk, maintenance.pk]) == ["failed", "sent"]
     visit_reminder.refresh_from_db()

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from scheduling.booking import visit_book
 from scheduling.calendar import calendar_grid
-from scheduling.models import Closure, OpeningHours
+from scheduling.models import Closure, OpeningHours, Visit
+from scheduling.visit_status import visit_confirm, visit_mark_arrived
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at
 
@@ -98,3 +99,20 @@ def test_cells_come_with_their_links_and_labels(clinic, lin, patient):
 def test_a_date_at_the_end_of_time_is_refused_not_a_server_error(front_desk_client, query):
     response = front_desk_client.get(f"/scheduling/calendar/?{query}")
     assert response.status_code == 200
+
+
+def test_calendar_cells_say_confirmed_arrived_and_shifted_in_words(front_desk_client, clinic, lin):
+    def book(time):
+        return visit_book(patient=PatientFactory(), practitioner=lin, appointment_type=clinic.treatment,
+                          starts_at=at("2026-03-02", time), by=None)
+
+    visit_confirm(visit=book("10:00"))
+    visit_mark_arrived(visit=book("09:00"), by=None)
+    Visit.objects.filter(pk=book("12:00").pk).update(shifted=True)
+    html = front_desk_client.get(
+        f"{reverse('scheduling:calendar')}?practitioner={lin.pk}&view=day&date=2026-03-02").content.decode()
+    blocks = html.split('class="cal-visit')[1:]
+    assert len(blocks) == 3
+    assert sum("Confirmed by patient" in b for b in blocks) == 1
+    assert sum("Arrived" in b for b in blocks) == 1
+    assert sum("Shifted from the series" in b for b in blocks) == 1

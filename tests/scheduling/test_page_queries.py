@@ -76,6 +76,7 @@ def pages(lin, clinic, patient):
         "reminder list": reverse("scheduling:reminders"),
         "failed reminders": reverse("scheduling:reminders") + "?show=failed",
         "patient requests": reverse("scheduling:requests"),
+        "home": reverse("home"),
     }
 
 
@@ -98,6 +99,8 @@ EXPECTED = {
     "reminder list": 8 + BANNER,
     "failed reminders": 8 + BANNER,
     "patient requests": 8 + BANNER,
+    # + the day panel: today's visits, today's requests, late cancellations, two counts
+    "home": 10 + BANNER,
 }
 
 
