@@ -178,7 +178,9 @@ class Screening(models.Model):
         get_latest_by = ["answered_at", "id"]
         # Treated areas without a date could never be excluded for the right period.
         constraints = [
-            models.CheckConstraint(condition=Q(**{f"{on}__isnull": False}) | Q(**{areas: []}), name=f"screening_{areas}_need_date")
+            models.CheckConstraint(
+                condition=Q(**{f"{on}__isnull": False}) | Q(**{areas: []}), name=f"screening_{areas}_need_date"
+            )
             for on, areas, _ in PROCEDURES
         ]
 
