@@ -260,7 +260,8 @@ def session_screening(request, visit_pk: int):
             return redirect(url)
         audit_read(request, latest, summary="confirmed unchanged at the visit")
         return redirect(f"{url}?screening={latest.pk}")
-    form = ScreeningForm(request.POST, prefix="s")
+    # The latest screening, so a refused form offers a "now No" tick box only for answers that were Yes.
+    form = ScreeningForm(request.POST, prefix="s", previous=Screening.objects.latest_for(visit.patient))
     if form.is_valid():
         try:
             screening = screening_record(by=request.user, patient=visit.patient, answers=form.answers())

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from patients.intake import screening_record
+from patients.models import Screening
 from scheduling.models import Visit
 from staff.models import AuditEvent
 from tests.factories import intake_patient, screening_post
@@ -285,3 +287,17 @@ def test_an_unanswered_screening_at_the_session_check_is_refused(acupuncturist_c
     )
     assert response.status_code == 400 and "Answer Yes or No." in response.content.decode()
     assert patient.screenings.count() == 1
+
+
+def test_a_refused_screening_at_the_session_check_offers_to_confirm_only_the_answers_that_were_yes(
+    acupuncturist_client, visit, patient, acupuncturist
+):
+    screening_record(by=acupuncturist, patient=patient, answers={
+        **{name: False for name in Screening.FLAG_FIELDS}, "severe_migraines": True,
+    })
+    response = acupuncturist_client.post(
+        reverse("treatments:session_screening", args=[visit.pk]), screening_post(severe_migraines=False)
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and "Tick each one to confirm it with the patient" in page
+    assert page.count('name="s-confirmed_no"') == 1 and 'value="severe_migraines"' in page
