@@ -38,10 +38,11 @@ SURGERY_WAIT_FLOOR_DAYS = 30
 
 # Adjuncts that pass current through the skin are never used with a pacemaker or implanted
 # device: those marked "electrical" in the catalogue, and any whose name says so, marked or not.
-ELECTRICAL_NAME_WORDS: tuple[str, ...] = ("microcurrent", "micro-current", "electr", "galvanic")
+# Matched in the lower-cased text followed by a space, so "tens " finds "TENS" as a word at the end too.
+ELECTRICAL_NAME_WORDS: tuple[str, ...] = ("microcurrent", "micro-current", "electr", "galvanic", "tens ")
 
 
 def electrical_by_name(*texts: str) -> bool:
     """True when a name (or description) says the adjunct is electrical."""
-    lowered = " ".join(texts).lower()
+    lowered = " ".join(texts).lower() + " "
     return any(word in lowered for word in ELECTRICAL_NAME_WORDS)

@@ -21,9 +21,6 @@ from dataclasses import dataclass, replace
 from patients.models import PROCEDURES, FaceArea, face_area_labels
 from treatments import hard_rules
 
-# Adjuncts whose name says they pass a current, even if the catalogue's "electrical" box is not
-# ticked: never used with a pacemaker or implanted device.
-ELECTRICAL_WORDS = ("electro", "microcurrent", "galvanic", "tens ")
 # The risk a practitioner accepts, on top of the screening's, to needle near the eye with a bleeding risk.
 NEAR_EYE_RISK = "Bleeding risk near the eye: points marked “near the eye” (e.g. ST1) may bruise or bleed there."
 
@@ -267,7 +264,7 @@ def _area_reason(option: Option, facts: Facts) -> str | None:
 
 def _adjunct_reason(option: Option, facts: Facts) -> str | None:
     if facts.implanted_device and (
-        option.electrical or any(w in f"{option.code} {option.name} ".lower() for w in ELECTRICAL_WORDS)
+        option.electrical or hard_rules.electrical_by_name(option.code, option.name)
     ):
         return "pacemaker or implanted device: no electrical stimulation"
     if facts.filler_areas:

@@ -65,7 +65,9 @@ def forbidden_in_pregnancy(point: str) -> str:
 
 def electrical(adjunct: str) -> str:
     """SQL: the adjunct row ``adjunct`` is electrical, by its mark or by its name."""
-    words = " OR ".join(f"LOWER({adjunct}.name) LIKE '%{_checked(word)}%'" for word in hard_rules.ELECTRICAL_NAME_WORDS)
+    words = " OR ".join(
+        f"LOWER({adjunct}.name) || ' ' LIKE '%{_checked(word)}%'" for word in hard_rules.ELECTRICAL_NAME_WORDS
+    )
     return f"({adjunct}.electrical OR {words})"
 
 

@@ -17,7 +17,8 @@ def test_forbidden_in_pregnancy_by_code_or_region(code, region, forbidden):
 @pytest.mark.parametrize(
     ("texts", "electrical"),
     [(("Facial microcurrent",), True), (("Micro-current lift",), True), (("Electro-acupuncture",), True),
-     (("Lift", "galvanic current mask"), True), (("Facial cupping",), False), (("Gua sha", "recurrent redness"), False)],
+     (("Lift", "galvanic current mask"), True), (("TENS",), True),
+     (("tens-unit", "Facial TENS pads"), True), (("Facial cupping",), False), (("Gua sha", "recurrent redness"), False)],
 )
 def test_electrical_by_name(texts, electrical):
     assert electrical_by_name(*texts) is electrical
