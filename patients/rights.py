@@ -29,10 +29,7 @@ from django.utils import timezone
 
 from patients.models import Patient
 from staff.audit import audit_record
-
-# What a free-text field holds after anonymisation when it held something (a blank would break
-# "say what it was" constraints, and staff see that a note existed).
-REMOVED = "[removed]"
+from staff.write_once import REMOVED
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,8 @@ def rows(objects: models.QuerySet | Iterable[models.Model], **extra: Callable[[m
 def blank_free_text(queryset: models.QuerySet, *fields: str) -> None:
     """Every non-empty ``fields`` value of the rows becomes ``REMOVED``. Through the base
     QuerySet: history tables refuse in-place writes from their own managers, and this is the one
-    change anonymisation makes to them."""
+    change anonymisation makes to them — the only UPDATE their database triggers let through, once
+    the patient is marked anonymised (``staff.write_once``)."""
     base = models.QuerySet(queryset.model).filter(pk__in=queryset.values("pk"))
     for field in fields:
         base.exclude(**{field: ""}).update(**{field: REMOVED})

@@ -8,32 +8,49 @@ hold the ones that must never be broken, even by raw SQL or a catalogue edit:
   editable flags say (the flags can only add points: an admin's extra caution also holds);
 * no electrical adjunct (marked so, or named so: microcurrent, electro-, galvanic) when the
   screening reports a pacemaker or implanted device;
-* no plan or record against another patient's screening, or one that blocks facial treatment;
+* no plan or record against another patient's screening, one that blocks facial treatment, or
+  one older than the patient's latest screening (checked at insert, when the row is written);
 * no catalogue edit that takes a point out of the hard pregnancy set (renaming LI4, moving an
   abdominal point elsewhere) or an adjunct out of the electrical ones.
 
+Plans, session records and their items, reactions and concern ratings are clinical history:
+``HISTORY_TABLES`` makes them write-once (``staff.write_once``: no UPDATE or DELETE, even in raw
+SQL, except anonymisation blanking free text). So the guards above only need to watch inserts.
+
 The SQL is generated from ``treatments.hard_rules`` so the code and the database hold the same
-set. Migrations call ``install``/``uninstall``; if the hard rules change, add a migration that
-runs ``uninstall`` and ``install`` again. A refused write raises IntegrityError.
+set. Migrations call ``install``/``uninstall`` (guards and write-once triggers together); if the
+hard rules change, add a migration that runs ``uninstall`` and ``install`` again, and run them
+around any change to these tables (on SQLite a table rebuild drops its triggers, see 0013). A
+refused write raises IntegrityError.
 """
 
 from __future__ import annotations
 
 import re
 
+from staff import write_once
 from treatments import hard_rules
 
 ITEM_MESSAGE = (
     "treatments: this point is never used in pregnancy, and no electrical adjunct is used with an implanted device"
 )
 PARENT_MESSAGE = (
-    "treatments: the screening belongs to another patient, blocks facial treatment, "
-    "or rules out a point or adjunct of the {what}"
+    "treatments: the screening belongs to another patient, is not their latest, blocks facial "
+    "treatment, or rules out a point or adjunct of the {what}"
 )
 POINT_MESSAGE = "treatments: a point forbidden in pregnancy by its code or region stays forbidden"
 ADJUNCT_MESSAGE = "treatments: an electrical adjunct stays electrical"
 # Catalogue tables whose guards only watch updates (rows there are not clinical records).
 CATALOGUE_TABLES = ("treatments_point", "treatments_adjunct")
+
+HISTORY_TABLES = (
+    write_once.HistoryTable("treatments_plan", redactable=("notes",)),
+    write_once.HistoryTable("treatments_planitem"),
+    write_once.HistoryTable("treatments_sessionrecord", redactable=("notes",)),
+    write_once.HistoryTable("treatments_sessionitem"),
+    write_once.HistoryTable("treatments_reaction", redactable=("note",)),
+    write_once.HistoryTable("treatments_concernrating"),
+)
 
 # (item table, parent table, the item's column naming its parent, what the parent is called)
 GUARDED = (
@@ -83,10 +100,14 @@ def _item_refused(item_table: str, parent_table: str, fk: str) -> str:
 
 
 def _parent_refused(item_table: str, fk: str) -> str:
+    # "Newer" orders as Screening.objects.latest_for does: answered_at, then id.
     return f"""
     SELECT 1 FROM patients_screening s
     WHERE s.id = NEW.screening_id AND (
       s.patient_id <> NEW.patient_id OR s.active_skin_infection OR s.facial_wound_or_rash
+      OR EXISTS (
+          SELECT 1 FROM patients_screening newer WHERE newer.patient_id = s.patient_id
+          AND (newer.answered_at > s.answered_at OR (newer.answered_at = s.answered_at AND newer.id > s.id)))
       OR (s.pregnant_or_trying AND EXISTS (
           SELECT 1 FROM {item_table} i JOIN treatments_point pt ON pt.id = i.point_id
           WHERE i.{fk} = NEW.id AND {forbidden_in_pregnancy("pt")}))
@@ -118,7 +139,7 @@ def _guards() -> list[tuple[str, str, str, str]]:
 def _postgres_install() -> list[str]:
     statements = []
     for name, table, condition, message in _guards():
-        events = "UPDATE" if table in CATALOGUE_TABLES else "INSERT OR UPDATE"
+        events = " OR ".join(_events(table))
         statements += [
             f"""CREATE FUNCTION {name}() RETURNS trigger AS $$
             BEGIN
@@ -132,6 +153,11 @@ def _postgres_install() -> list[str]:
     return statements
 
 
+def _events(table: str) -> tuple[str, ...]:
+    # Catalogue rows are watched when edited; history rows when inserted (never updated after).
+    return ("UPDATE",) if table in CATALOGUE_TABLES else ("INSERT",)
+
+
 def _postgres_uninstall() -> list[str]:
     return [
         statement
@@ -140,25 +166,21 @@ def _postgres_uninstall() -> list[str]:
     ]
 
 
-def _sqlite_events(table: str) -> tuple[str, ...]:
-    return ("UPDATE",) if table in CATALOGUE_TABLES else ("INSERT", "UPDATE")
-
-
 def _sqlite_install() -> list[str]:
     return [
         f"""CREATE TRIGGER {name}_{event.lower()} BEFORE {event} ON {table}
             WHEN EXISTS ({condition})
             BEGIN SELECT RAISE(ABORT, '{message}'); END"""
         for name, table, condition, message in _guards()
-        for event in _sqlite_events(table)
+        for event in _events(table)
     ]
 
 
 def _sqlite_uninstall() -> list[str]:
     return [
-        f"DROP TRIGGER IF EXISTS {name}_{event.lower()}"
-        for name, table, _, _ in _guards()
-        for event in _sqlite_events(table)
+        f"DROP TRIGGER IF EXISTS {name}_{event}"
+        for name, _, _, _ in _guards()
+        for event in ("insert", "update")  # those of earlier versions too
     ]
 
 
@@ -167,10 +189,12 @@ def install(schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     for sql in {"postgresql": _postgres_install, "sqlite": _sqlite_install}.get(vendor, list)():
         schema_editor.execute(sql, None)  # no parameters: the "%" of LIKE is literal
+    write_once.install(schema_editor, HISTORY_TABLES)
 
 
 def uninstall(schema_editor) -> None:
     """Drops the triggers (also those of migrations 0003 and 0005, which have the same names)."""
     vendor = schema_editor.connection.vendor
+    write_once.uninstall(schema_editor, HISTORY_TABLES)
     for sql in {"postgresql": _postgres_uninstall, "sqlite": _sqlite_uninstall}.get(vendor, list)():
         schema_editor.execute(sql)

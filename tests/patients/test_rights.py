@@ -26,11 +26,18 @@ from treatments.models import Plan, Reaction, SessionPhoto, SessionRecord
 
 pytestmark = pytest.mark.django_db
 
-# The treatments tests' clinic, patient (through intake), plan and weekly series.
-clinic, patient, plan, series, traveller = (
-    treatments_fixtures.clinic, treatments_fixtures.patient, treatments_fixtures.plan,
-    treatments_fixtures.series, treatments_fixtures.traveller,
+# The treatments tests' clinic, plan and weekly series.
+clinic, plan, series, traveller = (
+    treatments_fixtures.clinic, treatments_fixtures.plan, treatments_fixtures.series, treatments_fixtures.traveller,
 )
+
+
+@pytest.fixture
+def patient(traveller):
+    """As the treatments tests' patient, with free text in the screening (written once, at intake)."""
+    return intake_patient(
+        concerns={"fine-lines": 7, "puffiness": 5}, notes="Sister Jane Doe drives her", allergies="nickel"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +57,6 @@ def full_record(patient, series, acupuncturist, traveller):
     """A patient with something in every section: screening notes, visits (one cancelled with a
     reason), a reminder, a request, a plan, a session record with notes and a reaction, a photo."""
     Patient.objects.filter(pk=patient.pk).update(address="1 Elm Row", goals="Look rested")
-    Screening.objects.filter(patient=patient).update(notes="Sister Jane Doe drives her", allergies="nickel")
     visit_cancel(visit=series.visits.get(sequence=6), reason="Holiday in Rome with John", by=acupuncturist)
     PatientRequest.objects.create(kind="new_time", patient=patient, visit=series.visits.get(sequence=5), note="Call 07700 900123")
     traveller.move_to(at("2026-03-02", "10:30"))

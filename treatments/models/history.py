@@ -16,7 +16,8 @@ from treatments.rules import Facts, Rules, accepting_near_eye, screening_facts
 
 class WriteOnceQuerySet(models.QuerySet):
     """Plans and session records are history and every row goes through the model's checks: no
-    unchecked bulk or in-place writes."""
+    unchecked bulk or in-place writes, no deletes (the database refuses them too:
+    ``treatments.triggers.HISTORY_TABLES``)."""
 
     def _refuse(self, *args, **kwargs):
         raise NotSupportedError(
@@ -24,7 +25,7 @@ class WriteOnceQuerySet(models.QuerySet):
             "(plan_save, session_record_save) and never changed."
         )
 
-    bulk_create = bulk_update = update = update_or_create = _refuse
+    bulk_create = bulk_update = update = update_or_create = delete = _refuse
 
     def insert_checked(self, rows: list["HistoryRow"]) -> list["HistoryRow"]:
         """Inserts new rows in one statement after the same checks ``save()`` runs, made for all
@@ -48,12 +49,13 @@ class HistoryRow(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
+        # A row with an id is a saved one, whatever ``_state.adding`` says: Django would UPDATE it.
+        if not self._state.adding or self.pk is not None:
             raise ValidationError(self.kept_message)
         problems = self.insert_problems([self])
         if problems:
             raise ValidationError(problems)
-        super().save(*args, **kwargs)
+        super().save(*args, **{**kwargs, "force_insert": True})
 
     @classmethod
     def insert_problems(cls, rows: list["HistoryRow"]) -> list[str]:
