@@ -105,6 +105,13 @@ else:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
+# The owner of the tables, which `manage.py migrate` runs as (staff.db_roles): same server and
+# database as DATABASE_URL, whose role is then neither superuser nor owner. Unset: one role.
+DATABASE_OWNER = DATABASE_APP = None
+if os.environ.get("DATABASE_OWNER_URL") and os.environ.get("DATABASE_URL"):
+    _owner = dj_database_url.parse(os.environ["DATABASE_OWNER_URL"])
+    DATABASE_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    DATABASE_APP = {key: DATABASES["default"][key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -2,9 +2,11 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from staff import db_roles
 from tests import factories
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
@@ -13,6 +15,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REQUIRE_ALL = os.environ.get("ACUCLINIC_REQUIRE_ALL_TESTS") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# The tests run as a role that is neither superuser nor owner (staff.db_roles).
+OWNER_URL = bool(os.environ.get("DATABASE_OWNER_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres"))
 
 
 def skip_or_fail(reason: str) -> None:
@@ -20,6 +24,14 @@ def skip_or_fail(reason: str) -> None:
     if REQUIRE_ALL:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # With DATABASE_OWNER_URL (CI), the owner creates and migrates the test database, and the tests
+    # run as the application's role, as production does (staff.db_roles).
+    if db_roles.owner_configured():
+        db_roles.use_credentials(connection, settings.DATABASE_OWNER)
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +46,44 @@ def django_db_setup(django_db_setup):
         conn = connections[alias]
         if hasattr(conn, "_test_serialized_contents"):
             type(conn)._test_serialized_contents = conn._test_serialized_contents
-    return django_db_setup
+    owner = db_roles.owner_configured()
+    if owner:
+        db_roles.use_credentials(connection, settings.DATABASE_APP)
+    yield django_db_setup
+    if owner:  # the owner drops the test database
+        db_roles.use_credentials(connection, settings.DATABASE_OWNER)
+
+
+@pytest.fixture
+def db_owner(request):
+    """The test runs connected as the database owner (with DATABASE_OWNER_URL, as a transactional
+    test: a connection cannot change role inside a transaction); without it, as any test."""
+    if not db_roles.owner_configured():
+        request.getfixturevalue("db")
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    with db_roles.as_owner():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_flush_as_owner():
+    """Transactional tests end with a flush, on PostgreSQL a TRUNCATE: the application's role may
+    not truncate (that would skip the row triggers), the owner does it."""
+    if not db_roles.owner_configured():
+        yield
+        return
+    DatabaseOperations = type(connection.ops)
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with db_roles.as_owner(self.connection.alias):
+            original(self, sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -134,6 +183,7 @@ def login(live_server, page):
 
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-django's, which puts transactional tests last
 def pytest_collection_modifyitems(items):
     # Tests that commit for real (live server, threads) end with a flush of every table, which
     # would also wipe the catalogues that data migrations load (concerns, points). Serialized
@@ -143,7 +193,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.postgres)
         marker = item.get_closest_marker("django_db")
         kwargs = dict(marker.kwargs) if marker else {}
-        if kwargs.get("transaction") or {"live_server", "transactional_db"} & set(item.fixturenames):
+        transactional = {"live_server", "transactional_db"} | ({"db_owner"} if OWNER_URL else set())
+        if kwargs.get("transaction") or transactional & set(item.fixturenames):
             if not kwargs.get("serialized_rollback"):
                 # The closest marker wins, so this one goes first.
                 mark = pytest.mark.django_db(**{**kwargs, "transaction": True, "serialized_rollback": True})

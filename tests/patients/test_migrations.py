@@ -17,7 +17,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-def test_existing_phones_become_e164_and_unreadable_ones_are_kept_as_they_were():
+def test_existing_phones_become_e164_and_unreadable_ones_are_kept_as_they_were(db_owner):
     old = migrate([("patients", "0009_patient_data_rights")])
     Patient = old.get_model("patients", "Patient")
     typed = Patient.objects.create(

@@ -24,7 +24,8 @@ def write_events(count: int, summary: str = "detail") -> list[AuditEvent]:
 
 @contextmanager
 def append_only_lifted():
-    """What a database owner could do: switch the refusal off (rolled back with the test)."""
+    """What a database owner could do: switch the refusal off (rolled back with the test, or
+    switched on again; the test must use ``db_owner``: the application's role cannot)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Deferred foreign-key checks would otherwise block the ALTER.
@@ -47,7 +48,7 @@ def test_an_untouched_chain_verifies(capsys):
 
 
 @pytest.mark.django_db
-def test_an_event_edited_by_raw_sql_is_reported_as_the_first_break():
+def test_an_event_edited_by_raw_sql_is_reported_as_the_first_break(db_owner):
     events = write_events(4)
     with append_only_lifted() as cursor:
         cursor.execute("UPDATE staff_auditevent SET summary = 'nothing' WHERE id = %s", [events[1].pk])
@@ -59,7 +60,7 @@ def test_an_event_edited_by_raw_sql_is_reported_as_the_first_break():
 
 
 @pytest.mark.django_db
-def test_an_event_deleted_by_raw_sql_breaks_the_chain_at_the_next_one():
+def test_an_event_deleted_by_raw_sql_breaks_the_chain_at_the_next_one(db_owner):
     events = write_events(4)
     with append_only_lifted() as cursor:
         cursor.execute("DELETE FROM staff_auditevent WHERE id = %s", [events[2].pk])
@@ -67,7 +68,7 @@ def test_an_event_deleted_by_raw_sql_breaks_the_chain_at_the_next_one():
 
 
 @pytest.mark.django_db
-def test_a_rewritten_event_with_a_recomputed_content_hash_still_breaks_the_link():
+def test_a_rewritten_event_with_a_recomputed_content_hash_still_breaks_the_link(db_owner):
     events = write_events(3)
     with append_only_lifted() as cursor:
         cursor.execute("UPDATE staff_auditevent SET content_hash = %s WHERE id = %s", ["0" * 64, events[1].pk])

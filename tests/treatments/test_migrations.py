@@ -21,7 +21,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-def test_old_answers_catalogue_and_settings_migrate_the_strict_way():
+def test_old_answers_catalogue_and_settings_migrate_the_strict_way(db_owner):
     old = migrate(BEFORE)
     patient = old.get_model("patients", "Patient").objects.create(
         first_name="Old", last_name="Record", date_of_birth=dt.date(1980, 1, 1), email="old@example.com"
