@@ -20,7 +20,9 @@ the latest is the current one). Whatever code writes a plan, the model layer re-
 * Below the ORM, database triggers (migration 0003, PostgreSQL and SQLite) hold the absolute
   rules even against raw SQL: no pregnancy-cautioned or lower-abdominal point in a plan whose
   screening says pregnant, and no plan at all against a screening that blocks facial treatment
-  or belongs to another patient.
+  or belongs to another patient, or one older than the patient's latest screening.
+* Saved rows are never changed or deleted, by the ORM (``save()`` of a saved row, queryset
+  ``delete()``) or by raw SQL: the write-once triggers of ``treatments.triggers.HISTORY_TABLES``.
 
 Session records (what was actually done at a visit) are held the same way: written once by
 ``treatments.sessions.session_record_save``; ``SessionRecord.save()`` and ``SessionItem.save()``
