@@ -130,15 +130,16 @@ def test_a_plan_naming_the_latest_screening_is_accepted_by_raw_sql():
 
 def test_a_session_record_naming_an_older_screening_is_refused_by_raw_sql(history):
     record = SessionRecord.objects.get()
-    ScreeningFactory(patient=history)
     columns = [f.column for f in SessionRecord._meta.concrete_fields if not f.primary_key and f.column != "visit_id"]
-    visit = record.visit.series.visits.get(sequence=2)
+    copy = (
+        f"INSERT INTO treatments_sessionrecord (visit_id, {', '.join(columns)}) "
+        f"SELECT %s, {', '.join(columns)} FROM treatments_sessionrecord WHERE id = %s"
+    )
+    visits = record.visit.series.visits
+    raw(copy, [visits.get(sequence=2).pk, record.pk])  # the same screening, still the latest: accepted
+    ScreeningFactory(patient=history)
     with pytest.raises(IntegrityError, match="not their latest"):
-        raw(
-            f"INSERT INTO treatments_sessionrecord (visit_id, {', '.join(columns)}) "
-            f"SELECT %s, {', '.join(columns)} FROM treatments_sessionrecord WHERE id = %s",
-            [visit.pk, record.pk],
-        )
+        raw(copy, [visits.get(sequence=3).pk, record.pk])
 
 
 def test_the_orm_cannot_delete_or_rewrite_saved_history(history):
@@ -168,6 +169,8 @@ def test_the_orm_cannot_delete_or_rewrite_saved_history(history):
 def test_a_screening_saved_again_as_new_does_not_overwrite_the_old_one(history):
     screening = history.screenings.get()
     screening.pregnant_or_trying = True
+    with pytest.raises(IntegrityError, match="clinical history"), transaction.atomic():
+        screening.save()
     screening._state.adding = True
     with pytest.raises(IntegrityError, match="clinical history"), transaction.atomic():
         screening.save()
