@@ -112,6 +112,7 @@ def routes(patient, series, plan, acupuncturist, traveller, settings, tmp_path) 
         "treatments:template_list": {}, "treatments:today": {},
         "treatments:session_new": {"visit_pk": booked.pk}, "treatments:session_screening": {"visit_pk": booked.pk},
         "treatments:session_detail": {"pk": record.pk}, "treatments:photo_new": {"pk": record.pk},
+        "treatments:addendum_new": {"pk": record.pk},
         "treatments:photo_file": {"pk": photo.pk}, "treatments:patient_sessions": by_patient,
         "treatments:photo_compare": by_patient, "treatments:series_outcomes": {"pk": series.pk},
     }
