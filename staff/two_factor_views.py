@@ -15,6 +15,7 @@ from staff import two_factor
 from staff.access import staff_only
 from staff.errors import add_domain_errors
 from staff.lockout import lockout_response
+from staff.text import single_line_problem
 
 
 class CodeForm(forms.Form):
@@ -26,7 +27,8 @@ class CodeForm(forms.Form):
 
 def _next_url(request) -> str:
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    if safe and single_line_problem(wanted) is None:  # no CR/LF into the Location header
         return wanted
     return settings.LOGIN_REDIRECT_URL
 

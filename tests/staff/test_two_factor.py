@@ -193,3 +193,12 @@ def test_an_active_app_is_not_replaced_by_setting_up_another(client, clock):
     response = client.post(reverse("two_factor"), {"action": "start"}, follow=True)
     assert "already set up" in response.content.decode()
     assert list(TOTPDevice.objects.values_list("pk", flat=True)) == [device.pk]
+
+
+@pytest.mark.parametrize("target", ["https://elsewhere.example/", "/patients/\r\nSet-Cookie: x=1", "//elsewhere.example"])
+def test_after_the_code_only_a_page_of_this_site_is_followed(client, clock, target):
+    user = UserFactory(role=FRONT_DESK)
+    device = enrolled(user)
+    sign_in(client, user)
+    response = client.post(reverse("two_factor_verify"), {"code": two_factor.current_code(device), "next": target})
+    assert response.status_code == 302 and response.url == reverse("home")
