@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "staff",
     "patients",
     "scheduling",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "staff.authentication.IdleLogoffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After the password, a user with an authenticator app reaches only the code page (staff.two_factor).
+    "staff.two_factor.TwoFactorMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -129,6 +133,10 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = 12 * 60 * 60
 IDLE_LOGOFF_MINUTES = int(os.environ.get("IDLE_LOGOFF_MINUTES", "15"))
+# Two-factor sign-in (TOTP, django-otp) is optional for every staff member; with this on, clinic
+# admins must set it up before they reach any other page (staff.two_factor).
+ACUCLINIC_REQUIRE_2FA_FOR_ADMINS = os.environ.get("ACUCLINIC_REQUIRE_2FA_FOR_ADMINS", "0") == "1"
+OTP_TOTP_ISSUER = "Acuclinic"
 # Password reset e-mails to one address within an hour (counted in the database).
 PASSWORD_RESET_PER_HOUR = int(os.environ.get("PASSWORD_RESET_PER_HOUR", "3"))
 

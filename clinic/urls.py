@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from staff.two_factor_views import two_factor_account, two_factor_verify
 from staff.views import (
     StaffLoginView,
     StaffPasswordChangeView,
@@ -22,6 +23,8 @@ urlpatterns = [
     path("accounts/password_change/", StaffPasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_reset/", StaffPasswordResetView.as_view(), name="password_reset"),
     path("accounts/reset/<uidb64>/<token>/", StaffPasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("accounts/two-factor/", two_factor_account, name="two_factor"),
+    path("accounts/two-factor/code/", two_factor_verify, name="two_factor_verify"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("patients.urls")),
     path("scheduling/", include("scheduling.urls")),

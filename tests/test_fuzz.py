@@ -92,7 +92,7 @@ def routes(patient, series, plan, acupuncturist, traveller, settings, tmp_path) 
     by_patient = {"patient_pk": patient.pk}
     return {
         "home": {}, "login": {}, "password_change": {}, "password_change_done": {}, "password_reset": {},
-        "password_reset_done": {}, "password_reset_complete": {},
+        "password_reset_done": {}, "password_reset_complete": {}, "two_factor": {}, "two_factor_verify": {},
         "patients:list": {}, "patients:search": {}, "patients:intake": {}, **{
             f"patients:{name}": {"pk": patient.pk}
             for name in ("detail", "edit", "screening_new", "concerns", "consent", "export", "anonymise")
@@ -112,6 +112,7 @@ def routes(patient, series, plan, acupuncturist, traveller, settings, tmp_path) 
         "treatments:template_list": {}, "treatments:today": {},
         "treatments:session_new": {"visit_pk": booked.pk}, "treatments:session_screening": {"visit_pk": booked.pk},
         "treatments:session_detail": {"pk": record.pk}, "treatments:photo_new": {"pk": record.pk},
+        "treatments:addendum_new": {"pk": record.pk},
         "treatments:photo_file": {"pk": photo.pk}, "treatments:patient_sessions": by_patient,
         "treatments:photo_compare": by_patient, "treatments:series_outcomes": {"pk": series.pk},
     }

@@ -185,3 +185,11 @@ class PhotoForm(forms.Form):
         label="Photo (JPEG, PNG or WebP, up to 10 MB)",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+
+
+class AddendumForm(forms.Form):
+    # The limits are the model's (``SessionAddendum.insert_problems``), checked by the service.
+    text = forms.CharField(
+        label="Addendum (a correction or later observation)", strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )

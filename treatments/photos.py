@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
+from django.db.models import Max
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from patients.intake import has_consent
@@ -80,7 +81,8 @@ def without_metadata(upload, image_format: str) -> tuple[ContentFile, int, int]:
 
 
 def photo_upload(*, by, record: SessionRecord, view: str, upload) -> SessionPhoto:
-    """Stores a photo of the session (replacing an earlier one of the same view)."""
+    """Stores a photo of the session. A photo of a view that has one already becomes its next
+    version: earlier versions, rows and files, stay (a clinical photo is never overwritten)."""
     if view not in PhotoView.values:
         raise ValidationError("Choose front, left or right.")
     if not has_consent(record.patient, Consent.Kind.PHOTOS):
@@ -88,23 +90,45 @@ def photo_upload(*, by, record: SessionRecord, view: str, upload) -> SessionPhot
     checked = check_image(upload)
     content, width, height = without_metadata(upload, checked.image_format)
     storage = photo_storage()
+    # A new name for every upload (the storage never overwrites a file either).
     name = storage.save(f"photos/{record.patient_id}/{uuid.uuid4().hex}.{ALLOWED_FORMATS[checked.image_format]}", content)
     try:
         with transaction.atomic():
-            old = SessionPhoto.objects.filter(record=record, view=view).first()
-            if old is not None:
-                old.delete()
-                transaction.on_commit(lambda: storage.delete(old.file_name))
+            # Two uploads of the same view at once take the next versions one after the other.
+            SessionRecord.objects.select_for_update().filter(pk=record.pk).values_list("pk").get()
+            latest = SessionPhoto.objects.filter(record=record, view=view).aggregate(version=Max("version"))["version"]
             photo = SessionPhoto.objects.create(
-                record=record, patient_id=record.patient_id, view=view, file_name=name,
+                record=record, patient_id=record.patient_id, view=view, version=(latest or 0) + 1, file_name=name,
                 image_format=checked.image_format, width=width, height=height,
                 size_bytes=content.size, uploaded_by=by,
             )
-            audit_record(user=by, action="create", obj=photo, patient_id=record.patient_id, summary=f"{view} photo")
+            audit_record(
+                user=by, action="create", obj=photo, patient_id=record.patient_id,
+                summary=f"{view} photo, version {photo.version}",
+            )
     except Exception:
         storage.delete(name)  # no row refers to it
         raise
     return photo
+
+
+@dataclass(frozen=True)
+class ViewPhotos:
+    """One view's photos at a session: the latest version, shown, and the earlier ones."""
+
+    label: str
+    latest: SessionPhoto
+    earlier: list[SessionPhoto]
+
+
+def versions_by_view(photos: list[SessionPhoto]) -> list[ViewPhotos]:
+    """A session's photos (in upload order) grouped by view, front, left, right."""
+    grouped = []
+    for value, label in PhotoView.choices:
+        mine = sorted((p for p in photos if p.view == value), key=lambda p: p.version)
+        if mine:
+            grouped.append(ViewPhotos(label, mine[-1], mine[-2::-1]))
+    return grouped
 
 
 def may_show_photos(patient: Patient) -> bool:
@@ -117,13 +141,16 @@ def photo_open(photo: SessionPhoto):
 
 
 def first_and_latest(patient: Patient) -> list[tuple[str, SessionPhoto | None, SessionPhoto | None]]:
-    """(view name, first photo, latest photo) for front, left and right (one query)."""
+    """(view name, first photo, latest photo) for front, left and right (one query): the photo of
+    the earliest and of the latest session with one, each session's latest version."""
     photos = list(
-        SessionPhoto.objects.filter(patient=patient).select_related("record__visit").order_by("record__visit__starts_at", "uploaded_at", "id")
+        SessionPhoto.objects.filter(patient=patient).select_related("record__visit").order_by("record__visit__starts_at", "version", "id")
     )
     rows = []
     for value, label in PhotoView.choices:
-        mine = [p for p in photos if p.view == value]
+        # The latest version of each session's photo, sessions in visit order.
+        by_record = {p.record_id: p for p in photos if p.view == value}
+        mine = list(by_record.values())
         first = mine[0] if mine else None
         latest = mine[-1] if len(mine) > 1 else None
         rows.append((label, first, latest))

@@ -2,7 +2,7 @@
 plans, session records with their reactions and ratings, and the photos.
 
 Anonymisation keeps the clinical history (points, needles, retention, reactions, ratings) and
-removes the free text and the photos, which show the patient's face."""
+removes the free text (notes, reaction notes, addenda) and the photos, which show the patient's face."""
 
 from pathlib import PurePosixPath
 
@@ -10,7 +10,16 @@ from django.db import transaction
 
 from patients.models import Patient
 from patients.rights import DataHolder, ExportFile, blank_free_text, register, rows
-from treatments.models import ConcernRating, Plan, PlanItem, Reaction, SessionItem, SessionPhoto, SessionRecord
+from treatments.models import (
+    ConcernRating,
+    Plan,
+    PlanItem,
+    Reaction,
+    SessionAddendum,
+    SessionItem,
+    SessionPhoto,
+    SessionRecord,
+)
 from treatments.photos import photo_open, photo_storage
 
 
@@ -20,6 +29,7 @@ def _export(patient: Patient) -> dict[str, list[dict]]:
         "Point plan items": rows(PlanItem.objects.filter(plan__patient=patient).order_by("plan_id", "id")),
         "Session records": rows(SessionRecord.objects.filter(patient=patient)),
         "Session record items": rows(SessionItem.objects.filter(record__patient=patient).order_by("record_id", "id")),
+        "Session record addenda": rows(SessionAddendum.objects.filter(record__patient=patient).order_by("record_id", "id")),
         "Reactions and adverse events": rows(Reaction.objects.filter(record__patient=patient).order_by("record_id", "id")),
         "Concern ratings": rows(
             ConcernRating.objects.filter(record__patient=patient).select_related("concern").order_by("record_id", "id"),
@@ -42,6 +52,7 @@ def _anonymise(patient: Patient) -> None:
     blank_free_text(Plan.objects.filter(patient=patient), "notes")
     blank_free_text(SessionRecord.objects.filter(patient=patient), "notes")
     blank_free_text(Reaction.objects.filter(record__patient=patient), "note")
+    blank_free_text(SessionAddendum.objects.filter(record__patient=patient), "text")
     photos = SessionPhoto.objects.filter(patient=patient)
     names = list(photos.values_list("file_name", flat=True))
     photos.delete()

@@ -84,7 +84,7 @@ def patient_sessions(patient: Patient) -> PatientSessions:
     records = (
         SessionRecord.objects.filter(patient=patient)
         .select_related("visit", "series", "recorded_by")
-        .annotate(reaction_count=Count("reactions"))
+        .annotate(reaction_count=Count("reactions", distinct=True), addendum_count=Count("addenda", distinct=True))
         .order_by("-visit__starts_at", "-id")[:SESSIONS_SHOWN]
     )
     series = Series.objects.filter(patient=patient).select_related("practitioner").annotate(

@@ -13,6 +13,7 @@ urlpatterns = [
     path("visits/<int:visit_pk>/session/", views.session_new, name="session_new"),
     path("visits/<int:visit_pk>/session/screening/", views.session_screening, name="session_screening"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/addenda/", views.addendum_new, name="addendum_new"),
     path("sessions/<int:pk>/photos/", views.photo_new, name="photo_new"),
     path("photos/<int:pk>/", views.photo_file, name="photo_file"),
     path("patients/<int:patient_pk>/sessions/", views.patient_sessions, name="patient_sessions"),

@@ -19,12 +19,13 @@ from staff.audit import audit_records
 from staff.errors import add_domain_errors
 from treatments import selectors
 from treatments.access import audit_read, fetch
+from treatments.addenda import addendum_add
 from treatments.catalogue import concern_names
 from treatments.chart import concern_colours, face_chart
-from treatments.forms import PhotoForm, PlanForm, SessionForm, StartFromForm, TemplateForm
+from treatments.forms import AddendumForm, PhotoForm, PlanForm, SessionForm, StartFromForm, TemplateForm
 from treatments.models import Plan, PlanTemplate, SessionPhoto, SessionRecord
 from treatments.outcomes import series_outcome
-from treatments.photos import first_and_latest, may_show_photos, photo_open, photo_upload
+from treatments.photos import first_and_latest, may_show_photos, photo_open, photo_upload, versions_by_view
 from treatments.services import plan_context, plan_save, template_save
 from treatments.sessions import plan_concerns, session_items, session_record_save, session_start, visits_today
 
@@ -273,7 +274,7 @@ def session_screening(request, visit_pk: int):
     return _render_check(request, session_start(visit), screening_form=form, status=400)
 
 
-def _render_record(request, record: SessionRecord, photo_form=None, status=200):
+def _render_record(request, record: SessionRecord, photo_form=None, addendum_form=None, status=200):
     chosen = session_items(record, concerns=plan_concerns(record.plan))
     may_photos = request.user.has_perm("treatments.view_sessionphoto") and may_show_photos(record.patient)
     audit_read(request, record, summary="session record")
@@ -287,7 +288,9 @@ def _render_record(request, record: SessionRecord, photo_form=None, status=200):
             "items": chosen,
             "ratings": list(record.ratings.select_related("concern")),
             "reactions": list(record.reactions.all()),
-            "photos": list(record.photos.all()) if may_photos else [],
+            "addenda": list(record.addenda.select_related("author")),
+            "addendum_form": addendum_form or AddendumForm(),
+            "photos": versions_by_view(list(record.photos.all())) if may_photos else [],
             "photo_consent": may_photos,
             "photo_form": photo_form or PhotoForm(),
             "chart": face_chart(items=chosen, concern_names=concern_names()),
@@ -319,6 +322,23 @@ def photo_new(request, pk: int):
             messages.success(request, "The photo is stored.")
             return redirect("treatments:session_detail", pk=record.pk)
     return _render_record(request, record, photo_form=form, status=400)
+
+
+@require("treatments.view_sessionrecord", "treatments.add_sessionrecord")
+@require_POST
+def addendum_new(request, pk: int):
+    """Adds a correction or later observation under a session record (the record itself is never changed)."""
+    record = fetch(request, SessionRecord.objects.select_related(*_RECORD_RELATED), pk=pk)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            addendum_add(by=request.user, record=record, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            add_domain_errors(exc, form)
+        else:
+            messages.success(request, "The addendum is added under the record.")
+            return redirect("treatments:session_detail", pk=record.pk)
+    return _render_record(request, record, addendum_form=form, status=400)
 
 
 @require("treatments.view_sessionphoto")

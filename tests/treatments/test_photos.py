@@ -8,11 +8,13 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from patients.intake import consent_record
-from patients.models import Consent
+from patients.models import Consent, Patient
 from staff.models import AuditEvent
 from tests.scheduling.factories import at
 from tests.treatments.factories import record_session
@@ -132,14 +134,56 @@ def test_the_real_size_limit_is_10_mb(acupuncturist, record):
         photos.photo_upload(by=acupuncturist, record=record, view="front", upload=upload)
 
 
-def test_a_new_photo_of_the_same_view_replaces_the_old_file(
+def test_re_uploading_a_view_adds_a_version_and_keeps_the_earlier_photo_and_file(
     acupuncturist, record, private_media, django_capture_on_commit_callbacks
 ):
-    old = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
     with django_capture_on_commit_callbacks(execute=True):
+        old = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
         new = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file("PNG", name="x.png"))
-    assert list(SessionPhoto.objects.values_list("pk", flat=True)) == [new.pk]
-    assert not (private_media / old.file_name).exists() and (private_media / new.file_name).exists()
+    assert list(SessionPhoto.objects.values_list("pk", "version")) == [(old.pk, 1), (new.pk, 2)]
+    assert (private_media / old.file_name).is_file() and (private_media / new.file_name).is_file()
+    assert old.file_name != new.file_name
+    assert AuditEvent.objects.filter(
+        action="create", object_type="treatments.sessionphoto", object_id=str(new.pk), summary="front photo, version 2"
+    ).exists()
+
+
+def test_the_session_page_shows_the_latest_version_and_links_the_earlier_ones(acupuncturist_client, acupuncturist, record):
+    first = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
+    second = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file(colour="pink"))
+    left = photos.photo_upload(by=acupuncturist, record=record, view="left", upload=image_file())
+    page = acupuncturist_client.get(reverse("treatments:session_detail", args=[record.pk])).content.decode()
+    shown = page[page.index('id="record-photos"'):]
+    latest_img = f'<img src="{reverse("treatments:photo_file", args=[second.pk])}"'
+    assert latest_img in shown and f'<img src="{reverse("treatments:photo_file", args=[left.pk])}"' in shown
+    assert f'<img src="{reverse("treatments:photo_file", args=[first.pk])}"' not in shown
+    assert "Earlier versions (1)" in shown and f'href="{reverse("treatments:photo_file", args=[first.pk])}"' in shown
+    # The earlier version still opens.
+    assert acupuncturist_client.get(reverse("treatments:photo_file", args=[first.pk])).status_code == 200
+
+
+def test_photo_rows_cannot_be_changed_even_by_raw_sql(acupuncturist, record):
+    photo = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
+    other = photos.photo_upload(by=acupuncturist, record=record, view="left", upload=image_file())
+    for sql, params in (
+        ("UPDATE treatments_sessionphoto SET file_name = %s WHERE id = %s", [other.file_name + "x", photo.pk]),
+        ("UPDATE treatments_sessionphoto SET version = 7 WHERE id = %s", [photo.pk]),
+    ):
+        with pytest.raises(IntegrityError, match="never changed"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    photo_after = SessionPhoto.objects.get(pk=photo.pk)
+    assert (photo_after.file_name, photo_after.version) == (photo.file_name, 1)
+
+
+def test_photo_rows_are_deleted_only_with_the_patients_anonymisation(needs_postgres, acupuncturist, record, patient):
+    photo = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
+    with pytest.raises(IntegrityError, match="anonymised"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM treatments_sessionphoto WHERE id = %s", [photo.pk])
+    assert SessionPhoto.objects.filter(pk=photo.pk).exists()
+    Patient.objects.filter(pk=patient.pk).update(anonymised_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM treatments_sessionphoto WHERE id = %s", [photo.pk])
+    assert not SessionPhoto.objects.filter(pk=photo.pk).exists()
 
 
 def test_front_desk_cannot_see_or_upload_photos(front_desk_client, acupuncturist, record, patient):
@@ -154,6 +198,18 @@ def test_anonymous_visitors_get_no_photo(client, acupuncturist, record):
     photo = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
     response = client.get(reverse("treatments:photo_file", args=[photo.pk]))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_side_by_side_takes_the_latest_version_of_each_sessions_photo(
+    acupuncturist_client, acupuncturist, series, record, patient, traveller
+):
+    photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
+    retaken = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file(colour="pink"))
+    assert photos.first_and_latest(patient)[0] == ("Front", retaken, None)
+    traveller.move_to(at("2026-03-09", "10:30"))
+    later = record_session(series.visits.get(sequence=2), by=acupuncturist)
+    latest = photos.photo_upload(by=acupuncturist, record=later, view="front", upload=image_file())
+    assert photos.first_and_latest(patient)[0] == ("Front", retaken, latest)
 
 
 def test_side_by_side_shows_the_first_and_the_latest_photo_of_each_view(

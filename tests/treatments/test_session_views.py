@@ -10,6 +10,7 @@ from staff.models import AuditEvent
 from tests.factories import intake_patient, screening_post
 from tests.scheduling.factories import at
 from tests.treatments.factories import book_treatment_series, record_session, saved_plan
+from treatments.addenda import addendum_add
 from treatments.models import SessionRecord
 
 pytestmark = pytest.mark.django_db
@@ -240,9 +241,11 @@ def test_record_and_sessions_pages_make_a_fixed_number_of_queries(
     for week in range(sessions):
         traveller.move_to(at(f"2026-03-{2 + 7 * week:02d}", "10:10"))
         record = record_session(visits[week], by=acupuncturist)
+        for number in range(sessions):
+            addendum_add(by=acupuncturist, record=record, text=f"Addendum {number}")
     # session, user, permissions (2), record; items, plan concerns, photo consent, audit, ratings,
-    # reactions, photos, concern names, roles (nav)
-    _queries(acupuncturist_client, reverse("treatments:session_detail", args=[record.pk]), django_assert_num_queries, 14)
+    # reactions, addenda, photos, concern names, roles (nav)
+    _queries(acupuncturist_client, reverse("treatments:session_detail", args=[record.pk]), django_assert_num_queries, 15)
     # session, user, permissions (2), patient, records, series, waiting visits, audit, roles (nav)
     _queries(acupuncturist_client, reverse("treatments:patient_sessions", args=[patient.pk]), django_assert_num_queries, 10)
 

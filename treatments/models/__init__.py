@@ -37,6 +37,7 @@ inputs once — the clinic settings and its screening's facts — and its items 
 whole plan's items through ``insert_checked`` costs the same few queries whatever their number.
 """
 
+from treatments.models.addenda import SessionAddendum
 from treatments.models.catalogue import SETTING_BOUNDS, Adjunct, ConcernTarget, NeedlingPattern, PlanSettings, Point
 from treatments.models.history import CheckedParent, HistoryRow, ItemKind, TargetItem, WriteOnceQuerySet
 from treatments.models.plans import Plan, PlanItem, PlanTemplate, PlanTemplateItem
@@ -54,6 +55,6 @@ from treatments.models.sessions import (
 __all__ = [
     "SETTING_BOUNDS", "Adjunct", "CheckedParent", "ConcernRating", "ConcernTarget", "HistoryRow", "ItemKind",
     "NeedlingPattern", "PhotoView", "Plan", "PlanItem", "PlanSettings", "PlanTemplate", "PlanTemplateItem", "Point",
-    "Reaction", "ReactionKind", "ReactionSeverity", "SessionItem", "SessionPhoto", "SessionRecord", "TargetItem",
-    "WriteOnceQuerySet",
+    "Reaction", "ReactionKind", "ReactionSeverity", "SessionAddendum", "SessionItem", "SessionPhoto", "SessionRecord",
+    "TargetItem", "WriteOnceQuerySet",
 ]

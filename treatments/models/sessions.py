@@ -180,13 +180,20 @@ class PhotoView(models.TextChoices):
 
 class SessionPhoto(models.Model):
     """A photo taken at a session (with the patient's photo consent). The file lives under
-    ``settings.PRIVATE_MEDIA_ROOT`` and is only ever streamed by a permission-checked view."""
+    ``settings.PRIVATE_MEDIA_ROOT`` and is only ever streamed by a permission-checked view.
+
+    Never overwritten: uploading the same view of the same session again adds the next
+    ``version`` and the latest is the one shown; earlier versions and their files stay. Database
+    triggers (``treatments.append_only``) refuse changing a row, and deleting one unless its
+    patient is anonymised (``patients.rights``)."""
 
     View = PhotoView
 
     record = models.ForeignKey(SessionRecord, on_delete=models.PROTECT, related_name="photos")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     view = models.CharField(max_length=10, choices=PhotoView.choices)
+    # 1 for the first upload of this view at this session, then 2, 3, … for each re-upload.
+    version = models.PositiveSmallIntegerField(default=1)
     # Path relative to PRIVATE_MEDIA_ROOT, chosen by the app (never by the uploader).
     file_name = models.CharField(max_length=200, unique=True)
     image_format = models.CharField(max_length=10)
@@ -200,7 +207,8 @@ class SessionPhoto(models.Model):
         ordering = ["uploaded_at", "id"]
         indexes = [models.Index(fields=["patient", "view", "uploaded_at"], name="photo_patient_view_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["record", "view"], name="photo_one_per_view"),
+            models.UniqueConstraint(fields=["record", "view", "version"], name="photo_one_per_view_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="photo_version_positive"),
             models.CheckConstraint(condition=Q(view__in=PhotoView.values), name="photo_view_known"),
             models.CheckConstraint(condition=Q(image_format__in=["JPEG", "PNG", "WEBP"]), name="photo_format_allowed"),
         ]
