@@ -36,7 +36,7 @@ def sweep() -> list[int]:
 @pytest.fixture
 def screened(db):
     patient = PatientFactory(first_name="Ada")
-    ScreeningFactory(patient=patient, medications="Vitamin D", filler_on=dt.date(2025, 11, 3), filler_areas=["lips"])
+    ScreeningFactory(patient=patient, medications="Vitamin D", filler_on=dt.date(2025, 11, 3), filler_areas=["nasolabial"])
     return patient
 
 
@@ -109,7 +109,7 @@ def test_the_outbox_sends_the_check_once_with_its_link_and_no_health_data(check,
     assert message.subject == "Before your visit on Thursday 5 March 2026 at 10:00 (GMT): has anything changed?"
     html = message.alternatives[0][0]
     for body in (message.body, html):
-        assert "http://127.0.0.1:8000/r/check/" in body and "Vitamin D" not in body and "lips" not in body
+        assert "http://127.0.0.1:8000/r/check/" in body and "Vitamin D" not in body and "nasolabial" not in body
 
 
 def test_a_moved_visit_gets_a_new_check_and_the_old_one_is_not_sent(check, visit, frozen):
@@ -143,7 +143,7 @@ def test_a_changed_answer_is_a_new_screening_reported_by_the_patient(check, scre
     latest = Screening.objects.latest_for(screened)
     assert latest.source == Screening.Source.PATIENT_CHECK and latest.recorded_by is None
     assert (latest.pregnant_or_trying, latest.bleeding_risk, latest.medications) == (True, True, "Vitamin D, apixaban")
-    assert latest.filler_areas == ["lips"]  # what did not change is carried
+    assert latest.filler_areas == ["nasolabial"]  # what did not change is carried
     assert request.kind == "health_changed" and not request.urgent
     assert AuditEvent.objects.filter(object_type="patients.screening", object_id=str(latest.pk), action="create").exists()
 
