@@ -16,6 +16,7 @@ from scheduling.reminders.outbox import reminders_dispatch
 from scheduling.reminders.sending import reminders_send
 from tests.factories import acupuncturist_user, intake_patient
 from tests.scheduling.factories import Clinic, practitioner
+from tests.test_browser_accessibility import blocking_violations
 from tests.treatments.factories import codes, saved_plan
 from treatments.services import plan_context
 
@@ -45,6 +46,8 @@ def test_a_reported_pregnancy_reaches_today_and_the_session_leaves_out_li4_and_s
     page.goto(link)
     expect(page.get_by_role("heading", name="Has anything changed since your last visit?")).to_be_visible()
     assert Screening.objects.filter(patient=patient).count() == 1  # opening the page did nothing
+    assert blocking_violations(page) == []  # axe-core, at phone width
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     pregnant = page.get_by_role("group", name=re.compile("Pregnant or trying to conceive"))
     expect(pregnant.get_by_label("No")).to_be_checked()  # last time's answer, to confirm or change
     pregnant.get_by_label("Yes").check()
