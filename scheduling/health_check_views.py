@@ -18,6 +18,7 @@ from scheduling.link_views import problem_page
 from scheduling.models import ClinicSettings
 from scheduling.reminders.health_check import ANSWER_FIELDS, health_check_answer, health_check_open
 from scheduling.reminders.tokens import LinkError
+from staff.audit import audit_record
 from staff.errors import add_domain_errors
 
 
@@ -46,6 +47,10 @@ def health_check_page(request, token: str):
     except LinkError as exc:
         return problem_page(request, exc.reason)
     data = request.POST if request.method == "POST" else None
+    if data is None:
+        # The page shows the patient's answers: a read of their record, through their link.
+        audit_record(user=None, action="view", obj=check.previous, patient_id=check.reminder.patient_id,
+                     summary="health check page (the patient's e-mail link)")
     form = HealthCheckForm(data, previous=check.previous, prefix="h")
     clinic = ClinicSettings.load()
     if request.method == "POST" and form.is_valid():

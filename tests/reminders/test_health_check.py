@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.urls import reverse
 
 from patients.intake import CONFIRMED_NO
 from patients.models import Screening
@@ -89,6 +90,18 @@ def test_the_setting_is_held_to_one_to_seven_days_by_the_database(db):
     ClinicSettings.load()
     with pytest.raises(IntegrityError):
         ClinicSettings.objects.filter(pk=1).update(health_check_days_before=8)
+
+
+def test_the_clinic_admin_sets_the_days_in_clinic_settings_within_the_range(admin_client_):
+    ClinicSettings.load()
+    url = reverse("admin:scheduling_clinicsettings_change", args=[1])
+    page = admin_client_.get(url).content.decode()
+    assert 'name="health_check_days_before"' in page
+    form = {name: value for name, value in admin_client_.get(url).context["adminform"].form.initial.items()
+            if name != "time_zone"}
+    response = admin_client_.post(url, form | {"health_check_days_before": 9})
+    assert response.status_code == 200 and "less than or equal to 7" in response.content.decode()
+    assert ClinicSettings.load().health_check_days_before == 3
 
 
 def test_no_check_for_a_patient_without_a_screening_or_without_consent(clinic, lin, frozen):

@@ -8,10 +8,12 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
+from clinic.celery import app
 from patients.models import Screening
 from scheduling.models import LinkUse, PatientRequest, Reminder
 from scheduling.reminders.outbox import reminders_dispatch
 from scheduling.reminders.tokens import SALT, link_token
+from staff.models import AuditEvent
 from tests.factories import PatientFactory, ScreeningFactory, screening_post
 from tests.reminders.factories import book_visit
 from tests.scheduling.factories import at
@@ -58,15 +60,28 @@ def test_opening_the_link_shows_the_questions_prefilled_and_changes_nothing(clie
     assert "Acuclinic" in page  # the clinic's name and contact
     assert response["Cache-Control"].startswith("max-age=0")
     assert nothing_happened(check.patient)
+    assert AuditEvent.objects.filter(action="view", patient_id=check.patient_id, object_type="patients.screening",
+                                     summary="health check page (the patient's e-mail link)").exists()
 
 
-def test_sending_the_answers_unchanged_confirms(client, check, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+@pytest.fixture
+def eager():
+    """Tasks run in this process when published (the after-commit callbacks still decide when)."""
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_sending_the_answers_unchanged_confirms_and_emails_the_patient(
+    client, check, mailoutbox, eager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url(check), as_before())
     assert response.status_code == 200 and b"Nothing has changed" in response.content
-    assert len(callbacks) == 1  # the confirmation e-mail, queued after the commit
     assert PatientRequest.objects.get().kind == "health_confirmed"
     assert Screening.objects.filter(patient=check.patient).count() == 1
+    (receipt,) = mailoutbox  # sent by the task queued after the commit
+    assert receipt.to == [check.patient.email] and "Nothing has changed" in receipt.body
 
 
 def test_a_reported_pregnancy_is_a_new_screening_from_the_patient(client, check):
