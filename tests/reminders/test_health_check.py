@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
 
-from patients.intake import CONFIRMED_NO
+from patients.intake import CONFIRMED_NO, reminder_consent_withdraw
 from patients.models import Screening
 from scheduling.booking import visit_move
 from scheduling.models import ClinicSettings, LinkUse, PatientRequest, Reminder
@@ -202,3 +202,19 @@ def test_the_receipt_tells_the_patient_plainly(check, mailoutbox, blocked):
     for body in (message.body, html):
         assert ("Someone from the clinic will contact you before your visit" in body) is blocked
         assert "infection" not in body
+
+
+def test_a_sent_check_does_not_stop_the_visit_reminder_coming_back_with_consent(check, visit, frozen):
+    assert reminders_send(reminder_ids=[check.pk]) == ["sent"]
+    frozen.move_to(at("2026-03-03", "11:00"))
+    reminder_consent_withdraw(by=None, patient=visit.patient)
+    assert reminders_send(reminder_ids=sweep()) == ["cancelled"]  # for want of consent
+    assert Reminder.objects.get(visit=visit, kind="visit_upcoming").state == "cancelled"
+    frozen.move_to(at("2026-03-03", "12:00"))
+    type(visit.patient).objects.filter(pk=visit.patient_id).update(
+        reminder_consent=True, reminder_consent_changed_at=at("2026-03-03", "12:00")
+    )
+    sweep()
+    assert sorted(Reminder.objects.filter(visit=visit, kind="visit_upcoming").values_list("state", flat=True)) == [
+        "cancelled", "queued"
+    ]
