@@ -60,6 +60,8 @@ def test_a_reported_pregnancy_shows_on_today_and_the_session_leaves_out_li4_and_
 
     check = acupuncturist_client.get(reverse("treatments:session_new", args=[second_visit.pk])).content.decode()
     assert "Reported by the patient (health check): review at the visit" in check
+    record = acupuncturist_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "Reported by the patient (health check): review at the visit" in record
     latest = Screening.objects.latest_for(patient)
     assert latest.source == "patient_check"
     response = acupuncturist_client.post(
