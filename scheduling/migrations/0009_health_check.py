@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0011_screening_source'),
         ('scheduling', '0008_visits_inside_closures'),
     ]
 
