@@ -2,6 +2,8 @@
 screening flagged on *Today* against the visit, the session check starting from it, and plans and
 sessions going by it (LI4 and SP6 left out for a pregnancy)."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -69,6 +71,10 @@ def test_a_reported_pregnancy_shows_on_today_and_the_session_leaves_out_li4_and_
     )
     record_page = acupuncturist_client.get(response.url).content.decode()
     assert "LI4 Hegu: never needled in pregnancy" in record_page
+    assert "Reported by the patient (health check)" in record_page
+    new_plan = acupuncturist_client.get(reverse("treatments:plan_new", args=[patient.pk])).content.decode()
+    assert "Reported by the patient (health check)" in new_plan
+    assert not re.search(r'name="point_(LI4|SP6)"[^>]*\bchecked', new_plan)
     assert not {"LI4", "SP6"} & codes(plan_context(patient).suggest().items)
 
 
