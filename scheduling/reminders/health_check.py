@@ -118,7 +118,8 @@ def _same(previous: Screening, answers: dict) -> bool:
         if isinstance(before, list):
             before, now = sorted(before), sorted(now or [])
         elif isinstance(before, str):
-            before, now = before.strip(), (now or "").strip()
+            # Browsers send a textarea's lines with CRLF: only the words count.
+            before, now = before.split(), (now or "").split()
         if before != now:
             return False
     return True

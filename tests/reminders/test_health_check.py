@@ -151,6 +151,11 @@ def test_nothing_changed_confirms_the_latest_screening_and_is_listed(check, scre
     assert LinkUse.objects.filter(reminder=check, action="health_check").exists()
 
 
+def test_the_same_text_sent_back_with_other_line_breaks_is_no_change(check, screened):
+    Screening.objects.filter(patient=screened).update(allergies="Nickel\nLatex")
+    assert answer(check, allergies="Nickel\r\nLatex ").kind == "health_confirmed"
+
+
 def test_a_changed_answer_is_a_new_screening_reported_by_the_patient(check, screened):
     request = answer(check, pregnant_or_trying=True, bleeding_risk=True, medications="Vitamin D, apixaban")
     latest = Screening.objects.latest_for(screened)
