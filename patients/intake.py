@@ -270,7 +270,7 @@ def _question(name: str) -> str:
 
 
 @transaction.atomic
-def screening_record(*, by, patient: Patient, answers: dict) -> Screening:
+def screening_record(*, by, patient: Patient, answers: dict, source: str = Screening.Source.STAFF) -> Screening:
     """Adds a new dated screening; earlier answers stay in the history untouched.
 
     A safety answer that was Yes in the patient's latest screening and is No now (a pregnancy
@@ -288,8 +288,11 @@ def screening_record(*, by, patient: Patient, answers: dict) -> Screening:
             CONFIRMED_NO: "These answers were Yes at the last screening and are No now: "
             f"{'; '.join(_question(name) for name in unconfirmed)}. Tick each one to confirm it with the patient."
         })
-    screening = Screening.objects.create(patient=patient, answered_at=timezone.now(), recorded_by=by, **answers)
-    audit_record(user=by, action="create", obj=screening, patient_id=patient.pk, summary="screening")
+    screening = Screening.objects.create(
+        patient=patient, answered_at=timezone.now(), recorded_by=by, source=source, **answers
+    )
+    summary = "screening" if source == Screening.Source.STAFF else f"screening ({Screening.Source(source).label})"
+    audit_record(user=by, action="create", obj=screening, patient_id=patient.pk, summary=summary)
     if turned_no:
         audit_record(
             user=by, action="change", obj=screening, patient_id=patient.pk,

@@ -120,13 +120,26 @@ PROCEDURES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# The answers that block facial treatment outright: (field, why, in the words staff read).
+FACIAL_BLOCK: tuple[tuple[str, str], ...] = (
+    ("active_skin_infection", "active skin infection on the face"),
+    ("facial_wound_or_rash", "open wound or rash on the face"),
+)
+
+
 class Screening(models.Model):
     """One dated answer to the screening questionnaire. Never edited: a new answer is a new row,
     and the latest one is what plans and visits go by."""
 
+    class Source(models.TextChoices):
+        STAFF = "staff", "Recorded by staff"
+        PATIENT_INTAKE = "patient_intake", "Reported by the patient (online intake)"
+        PATIENT_CHECK = "patient_check", "Reported by the patient (health check)"
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
     answered_at = models.DateTimeField(db_index=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
 
     pregnant_or_trying = models.BooleanField("pregnant or trying to conceive", default=False)
     bleeding_risk = models.BooleanField("bleeding disorder, or anticoagulant/antiplatelet medication", default=False)
@@ -186,6 +199,16 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"Screening of {self.patient} on {self.answered_at:%Y-%m-%d}"
+
+    @property
+    def patient_reported(self) -> bool:
+        """Answered by the patient through a link: staff review it at the visit."""
+        return self.source != self.Source.STAFF
+
+    def facial_block(self) -> list[str]:
+        """The answers that stop facial treatment until they clear (treatments.rules and the
+        patient's pre-visit health check both go by this)."""
+        return [reason for name, reason in FACIAL_BLOCK if getattr(self, name)]
 
     def positive_answers(self) -> list[str]:
         """Human-readable list of what the patient answered yes to (for alerts and summaries)."""

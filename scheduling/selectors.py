@@ -27,7 +27,10 @@ def patient_timeline(patient: Patient) -> dict:
     )
     maintenance = MaintenanceSchedule.objects.filter(patient=patient).first()
     reminders = list(patient.reminders.select_related("visit").order_by("-due_at", "-id")[:TIMELINE_REMINDERS])
-    return {"series_list": series, "visits": visits, "maintenance": maintenance, "reminders": reminders}
+    # What the patient did through their e-mail links (a health check answered, a visit confirmed...).
+    requests = list(patient.scheduling_requests.select_related("visit").order_by("-created_at", "-id")[:TIMELINE_REMINDERS])
+    return {"series_list": series, "visits": visits, "maintenance": maintenance, "reminders": reminders,
+            "patient_requests": requests}
 
 
 def patient_summary(patient: Patient, *, upcoming: int = 5) -> dict:
@@ -84,11 +87,17 @@ def reminders_needing_attention(*, failed_only: bool = False):
     )
 
 
+def _urgent_first():
+    return Case(When(kind__in=PatientRequest.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
 def open_patient_requests():
+    """Urgent requests (a health check that blocks treatment) first, then oldest first."""
     return (
         PatientRequest.objects.filter(handled_at__isnull=True)
         .select_related("patient", "visit__practitioner", "series")
-        .order_by("created_at", "id")
+        .annotate(urgent_first=_urgent_first())
+        .order_by("urgent_first", "created_at", "id")
     )
 
 
@@ -106,7 +115,8 @@ def desk_day(*, today: dt.date) -> dict:
     requests = list(
         PatientRequest.objects.filter(created_at__gte=day[0], created_at__lt=day[1])
         .select_related("patient", "visit__practitioner")
-        .order_by("-created_at", "-id")
+        .annotate(urgent_first=_urgent_first())
+        .order_by("urgent_first", "-created_at", "-id")
     )
     late_cancels = list(
         Visit.objects.filter(late_cancel=True, status_changed_at__gte=day[0], status_changed_at__lt=day[1])

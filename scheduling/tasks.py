@@ -8,7 +8,7 @@ every minute.
 from celery import shared_task
 from django.db import transaction
 
-from scheduling.reminders import notices, outbox, sending
+from scheduling.reminders import health_check, notices, outbox, sending
 
 
 def publish_send(reminder_ids: list[int]) -> None:
@@ -61,3 +61,14 @@ def notify_moved(*, visit_ids: list[int]) -> None:
 
 def notify_cancelled(*, visit_ids: list[int]) -> None:
     _after_commit(notices.Notice.CANCELLED, visit_ids)
+
+
+@shared_task(name="scheduling.send_health_check_receipt", ignore_result=True)
+def send_health_check_receipt(request_id: int) -> bool:
+    # Not retried: the answer is recorded and on the front desk's list whatever the mail server does.
+    return health_check.receipt_send(request_id=request_id)
+
+
+def notify_health_check_answered(*, request_id: int) -> None:
+    """The patient's confirmation of their health-check answer, once it has committed."""
+    transaction.on_commit(lambda: send_health_check_receipt.delay(request_id), robust=True)

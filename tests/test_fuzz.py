@@ -87,6 +87,10 @@ def routes(patient, series, plan, acupuncturist, traveller, settings, tmp_path) 
         next_attempt_at=timezone.now(), state=Reminder.State.FAILED,
     )
     request = PatientRequest.objects.create(kind="new_time", patient=patient, visit=booked)
+    health_check = Reminder.objects.create(
+        kind="health_check", patient=patient, visit=booked, due_at=timezone.now(), expires_at=booked.starts_at,
+        next_attempt_at=timezone.now(), state=Reminder.State.SENT, sent_at=timezone.now(),
+    )
     day = to_local(series.visits.get(sequence=3).starts_at).date()
     affected = affected_visits_record(closure=Closure.objects.create(first_day=day, last_day=day, reason="Flood"))[0]
     by_patient = {"patient_pk": patient.pk}
@@ -107,6 +111,7 @@ def routes(patient, series, plan, acupuncturist, traveller, settings, tmp_path) 
         "scheduling:maintenance": {}, "scheduling:reminders": {}, "scheduling:reminder_send_again": {"pk": reminder.pk},
         "scheduling:requests": {}, "scheduling:request_handled": {"pk": request.pk},
         "links:page": {"token": link_token(reminder=reminder, action="confirm")},
+        "links:health_check": {"token": link_token(reminder=health_check, action="health_check")},
         "treatments:patient_plan": by_patient, "treatments:plan_new": by_patient,
         "treatments:plan_detail": {"pk": plan.pk}, "treatments:template_new": {"pk": plan.pk},
         "treatments:template_list": {}, "treatments:today": {},

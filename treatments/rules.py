@@ -186,11 +186,7 @@ def screening_facts(screening, *, today: dt.date, rules: Rules) -> Facts:
     """The facts of a screening (a ``patients.models.Screening``, saved or not) on ``today``."""
     if screening is None:
         return Facts(screened=False)
-    block = []
-    if screening.active_skin_infection:
-        block.append("active skin infection on the face")
-    if screening.facial_wound_or_rash:
-        block.append("open wound or rash on the face")
+    block = screening.facial_block()
     treated = _treated(screening, today=today, rules=rules)
     injected = {"botox_on", "filler_on"}
     procedures = [getattr(screening, on_field) for on_field, _, _ in treated if on_field not in injected]

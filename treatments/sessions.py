@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from patients.models import Concern, Patient, Screening
 from scheduling.clock import clinic_zone, local_datetime
-from scheduling.models import Visit
+from scheduling.models import PatientRequest, Visit
 from scheduling.visit_status import visit_complete
 from staff.audit import audit_record
 from treatments.catalogue import catalogue_rows, saved_items
@@ -340,6 +340,9 @@ def session_record_save(
 
 
 # --- Today ---------------------------------------------------------------------------------------
+HEALTH_CHECK_ANSWERS = (PatientRequest.Kind.HEALTH_CONFIRMED, PatientRequest.Kind.HEALTH_CHANGED,
+                        PatientRequest.Kind.HEALTH_BLOCKED)
+
 @dataclass
 class TodayVisit:
     visit: Visit
@@ -348,6 +351,8 @@ class TodayVisit:
     screening: Screening | None
     alerts: list[str]
     blocked: list[str]
+    # The patient's answer to the pre-visit health check (a PatientRequest kind), if any.
+    health_check: str | None = None
 
 
 def visits_today(*, user, day: dt.date) -> list[TodayVisit]:
@@ -364,6 +369,10 @@ def visits_today(*, user, day: dt.date) -> list[TodayVisit]:
             latest_screening_id=Subquery(latest_screening),
             record_id=Subquery(SessionRecord.objects.filter(visit=OuterRef("pk")).values("pk")[:1]),
             has_plan=Exists(Plan.objects.filter(patient=OuterRef("patient_id"))),
+            health_check=Subquery(
+                PatientRequest.objects.filter(visit=OuterRef("pk"), kind__in=HEALTH_CHECK_ANSWERS)
+                .order_by("-created_at", "-id").values("kind")[:1]
+            ),
         )
         .order_by("starts_at", "id")
     )
@@ -380,6 +389,7 @@ def visits_today(*, user, day: dt.date) -> list[TodayVisit]:
         if screening and screening.allergies:
             alerts.append(f"Allergies: {screening.allergies}")
         result.append(
-            TodayVisit(visit, visit.record_id, visit.has_plan, screening, alerts, blocked_reasons(facts))
+            TodayVisit(visit, visit.record_id, visit.has_plan, screening, alerts, blocked_reasons(facts),
+                       visit.health_check)
         )
     return result

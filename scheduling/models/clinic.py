@@ -9,11 +9,14 @@ times, so 09:00 stays 09:00 across a clock change.
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 # How far apart maintenance visits may be, for the clinic default and a patient's own interval.
 MAINTENANCE_WEEKS_MIN, MAINTENANCE_WEEKS_MAX = 1, 26
+# How many days before a visit the patient is asked whether their health changed.
+HEALTH_CHECK_DAYS_MIN, HEALTH_CHECK_DAYS_MAX = 1, 7
 
 class Weekday(models.IntegerChoices):
     # Python's date.weekday() numbering, so no translation is needed anywhere.
@@ -47,6 +50,12 @@ class ClinicSettings(models.Model):
     slot_minutes = models.PositiveSmallIntegerField(
         "booking grid in minutes", default=15, help_text="Visits start on this grid (e.g. 09:00, 09:15, ...)."
     )
+    health_check_days_before = models.PositiveSmallIntegerField(
+        "days before a visit to ask about health changes",
+        default=3,
+        validators=[MinValueValidator(HEALTH_CHECK_DAYS_MIN), MaxValueValidator(HEALTH_CHECK_DAYS_MAX)],
+        help_text="The patient gets a \"has anything changed?\" e-mail this many days before each visit (1–7).",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "clinic settings"
@@ -57,6 +66,11 @@ class ClinicSettings(models.Model):
                 name="clinic_maintenance_weeks_range",
             ),
             models.CheckConstraint(condition=Q(slot_minutes__in=[5, 10, 15, 20, 30, 60]), name="clinic_slot_minutes_grid"),
+            models.CheckConstraint(
+                condition=Q(health_check_days_before__gte=HEALTH_CHECK_DAYS_MIN)
+                & Q(health_check_days_before__lte=HEALTH_CHECK_DAYS_MAX),
+                name="clinic_health_check_days_range",
+            ),
         ]
 
     def __str__(self) -> str:

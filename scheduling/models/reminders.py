@@ -46,6 +46,7 @@ class Reminder(models.Model):
         VISIT_UPCOMING = "visit_upcoming", "Upcoming visit"
         MAINTENANCE_DUE = "maintenance_due", "Maintenance due"
         SERIES_UNBOOKED = "series_unbooked", "Series sessions to book"
+        HEALTH_CHECK = "health_check", "Health check before a visit"
 
     State = ReminderState
     WAITING = REMINDER_WAITING
@@ -85,7 +86,7 @@ class Reminder(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="visit_upcoming", visit__isnull=False)
+                    Q(kind__in=["visit_upcoming", "health_check"], visit__isnull=False)
                     | Q(kind="series_unbooked", series__isnull=False)
                     | Q(kind="maintenance_due", maintenance_due_on__isnull=False)
                 ),
@@ -98,6 +99,10 @@ class Reminder(models.Model):
             models.UniqueConstraint(
                 fields=["visit"], condition=Q(kind="visit_upcoming", state__in=list(REMINDER_WAITING)),
                 name="reminder_one_waiting_per_visit",
+            ),
+            models.UniqueConstraint(
+                fields=["visit"], condition=Q(kind="health_check", state__in=list(REMINDER_WAITING)),
+                name="reminder_one_waiting_check_per_visit",
             ),
             models.UniqueConstraint(
                 fields=["series"], condition=Q(kind="series_unbooked", state__in=list(REMINDER_WAITING)),
@@ -129,6 +134,13 @@ class PatientRequest(models.Model):
         CONFIRMED = "confirmed", "Confirmed the visit"
         CANCELLED = "cancelled", "Cancelled the visit"
         STOPPED = "stopped", "Stopped reminder e-mails"
+        # The pre-visit health check (scheduling.reminders.health_check).
+        HEALTH_CONFIRMED = "health_confirmed", "Health check: nothing has changed"
+        HEALTH_CHANGED = "health_changed", "Health check: answers changed (review at the visit)"
+        HEALTH_BLOCKED = "health_blocked", "Health check: treatment blocked, call the patient"
+
+    # Shown first and flagged on the Requests list and the front desk's day.
+    URGENT = (Kind.HEALTH_BLOCKED,)
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="scheduling_requests")
@@ -148,6 +160,10 @@ class PatientRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.patient}"
+
+    @property
+    def urgent(self) -> bool:
+        return self.kind in self.URGENT
 
 
 class LinkUse(models.Model):

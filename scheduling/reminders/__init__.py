@@ -11,6 +11,8 @@
 - ``sending``: sends claimed rows, a batch over one mail-server connection; attempts and retries.
 - ``patient_requests``: what patients ask the front desk through their links.
 - ``actions``: what a link does when its button is pressed (calls the booking functions).
+- ``health_check``: the pre-visit health check: its reminder rows (made by the sweep), its link's
+  page and answer (a new screening reported by the patient), the confirmation e-mail.
 
 ``scheduling.tasks`` wraps ``outbox`` and ``sending`` as Celery tasks taking ids.
 """

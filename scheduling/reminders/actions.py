@@ -13,7 +13,7 @@ from django.utils import timezone
 from scheduling import visit_status
 from scheduling.models import LinkUse, PatientRequest, Reminder, Visit
 from scheduling.reminders.patient_requests import patient_request_create
-from scheduling.reminders.tokens import OUTDATED, USED, Action, LinkError, link_verify
+from scheduling.reminders.tokens import INVALID, OUTDATED, USED, Action, LinkError, link_verify
 from scheduling.reminders.upkeep import reminders_stop
 
 # Actions that ask the front desk for something (the page takes a note).
@@ -44,6 +44,8 @@ def link_open(*, token: str, now: dt.datetime | None = None) -> Link:
     """Checks a token and that its action can still be done; raises ``LinkError`` if not."""
     now = now or timezone.now()
     reminder, action = link_verify(token=token)
+    if action not in LISTED:
+        raise LinkError(INVALID)  # a link with a page of its own (tokens.ROUTES)
     if LinkUse.objects.filter(reminder=reminder, action=action).exists():
         raise LinkError(USED)
     if action in VISIT_ACTIONS:

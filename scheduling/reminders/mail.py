@@ -22,6 +22,7 @@ TEMPLATES = {
     Reminder.Kind.VISIT_UPCOMING: "emails/reminder_visit",
     Reminder.Kind.MAINTENANCE_DUE: "emails/reminder_maintenance",
     Reminder.Kind.SERIES_UNBOOKED: "emails/reminder_series",
+    Reminder.Kind.HEALTH_CHECK: "emails/reminder_health_check",
 }
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from scheduling.models import MaintenanceSchedule, Reminder, Series, Visit
+from scheduling.reminders.health_check import health_check_pointless, health_checks_schedule
 from scheduling.reminders.heartbeat import sweep_heartbeat_record
 from scheduling.reminders.upkeep import maintenance_booked, reminders_restore_after_consent, unbooked_sessions
 from staff.audit import audit_record
@@ -64,6 +65,8 @@ def pointless(reminder: Reminder, *, now: dt.datetime) -> tuple[str, str] | None
         return _maintenance_reminder_pointless(reminder, now=now)
     if reminder.kind == Reminder.Kind.SERIES_UNBOOKED:
         return _series_reminder_pointless(reminder)
+    if reminder.kind == Reminder.Kind.HEALTH_CHECK:
+        return _visit_reminder_pointless(reminder, now=now) or health_check_pointless(reminder)
     return None
 
 
@@ -162,6 +165,7 @@ def reminders_dispatch(
     now = now or timezone.now()
     _recover_stuck(now)
     reminders_restore_after_consent(now=now)
+    health_checks_schedule(now=now)
     publisher = _Publisher(publish, batch)
     queued: list[int] = []
     while len(queued) < sweep_limit and not publisher.broker_down:

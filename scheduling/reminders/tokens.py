@@ -25,6 +25,7 @@ class Action:
     MAINTENANCE = "maintenance"
     SERIES = "series"
     STOP = "stop"
+    HEALTH_CHECK = "health_check"
 
 
 # The links each kind of e-mail carries, in the order the e-mail shows them.
@@ -32,7 +33,10 @@ ACTIONS = {
     Reminder.Kind.VISIT_UPCOMING: (Action.CONFIRM, Action.NEW_TIME, Action.CANCEL, Action.STOP),
     Reminder.Kind.MAINTENANCE_DUE: (Action.MAINTENANCE, Action.STOP),
     Reminder.Kind.SERIES_UNBOOKED: (Action.SERIES, Action.STOP),
+    Reminder.Kind.HEALTH_CHECK: (Action.HEALTH_CHECK, Action.STOP),
 }
+# Actions with a page of their own (``links:page`` serves the others).
+ROUTES = {Action.HEALTH_CHECK: "links:health_check"}
 
 INVALID, EXPIRED, USED, OUTDATED = "invalid", "expired", "used", "outdated"
 
@@ -57,7 +61,7 @@ def link_token(*, reminder: Reminder, action: str) -> str:
 
 
 def link_url(*, reminder: Reminder, action: str) -> str:
-    path = reverse("links:page", kwargs={"token": link_token(reminder=reminder, action=action)})
+    path = reverse(ROUTES.get(action, "links:page"), kwargs={"token": link_token(reminder=reminder, action=action)})
     return settings.SITE_URL.rstrip("/") + path
 
 

@@ -125,11 +125,14 @@ def reminders_restore_after_consent(*, now: dt.datetime) -> None:
     """Visit reminders cancelled for want of consent come back when the patient agrees again.
     patients/ never calls scheduling, so the sweep notices: a booked visit ahead, whose patient
     now consents, whose reminders were all cancelled before that consent was given."""
+    # Visit reminders only: a health check sent before the consent was withdrawn is no reminder.
     cancelled_before_consent = Reminder.objects.filter(
-        visit=OuterRef("pk"), state=Reminder.State.CANCELLED,
+        visit=OuterRef("pk"), kind=Reminder.Kind.VISIT_UPCOMING, state=Reminder.State.CANCELLED,
         updated_at__lt=OuterRef("patient__reminder_consent_changed_at"),
     )
-    live = Reminder.objects.filter(visit=OuterRef("pk")).exclude(state=Reminder.State.CANCELLED)
+    live = Reminder.objects.filter(visit=OuterRef("pk"), kind=Reminder.Kind.VISIT_UPCOMING).exclude(
+        state=Reminder.State.CANCELLED
+    )
     visits = list(
         Visit.objects.filter(status=Visit.Status.BOOKED, starts_at__gt=now, patient__reminder_consent=True)
         .filter(Exists(cancelled_before_consent))
