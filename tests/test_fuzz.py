@@ -23,6 +23,7 @@ from scheduling.clock import to_local
 from scheduling.closures import affected_visits_record
 from scheduling.models import Closure, PatientRequest, Reminder
 from scheduling.reminders.tokens import link_token
+from scheduling.waitlist import waitlist_add
 from staff.roles import ROLES
 from tests.factories import UserFactory
 from tests.scheduling.factories import at
@@ -89,6 +90,8 @@ def routes(patient, series, plan, acupuncturist, traveller, settings, tmp_path) 
     request = PatientRequest.objects.create(kind="new_time", patient=patient, visit=booked)
     day = to_local(series.visits.get(sequence=3).starts_at).date()
     affected = affected_visits_record(closure=Closure.objects.create(first_day=day, last_day=day, reason="Flood"))[0]
+    entry = waitlist_add(patient=patient, practitioner=series.practitioner, appointment_type=booked.appointment_type,
+                         earliest_day=day, latest_day=day, by=None)
     by_patient = {"patient_pk": patient.pk}
     return {
         "home": {}, "login": {}, "password_change": {}, "password_change_done": {}, "password_reset": {},
@@ -106,6 +109,8 @@ def routes(patient, series, plan, acupuncturist, traveller, settings, tmp_path) 
         "scheduling:patient": {"pk": patient.pk}, "scheduling:maintenance_interval": {"pk": patient.pk},
         "scheduling:maintenance": {}, "scheduling:reminders": {}, "scheduling:reminder_send_again": {"pk": reminder.pk},
         "scheduling:requests": {}, "scheduling:request_handled": {"pk": request.pk},
+        "scheduling:waitlist": {}, "scheduling:waitlist_close": {"pk": entry.pk},
+        "scheduling:waitlist_book": {"pk": entry.pk},
         "links:page": {"token": link_token(reminder=reminder, action="confirm")},
         "treatments:patient_plan": by_patient, "treatments:plan_new": by_patient,
         "treatments:plan_detail": {"pk": plan.pk}, "treatments:template_new": {"pk": plan.pk},
@@ -166,6 +171,9 @@ def valid_forms(ids: dict) -> dict[str, dict]:
         "scheduling:visit_new": {"patient": patient, "practitioner": practitioner, "appointment_type": kind, **when},
         "scheduling:visit_move": {f"move-{key}": value for key, value in {**when, "scope": "this"}.items()},
         "scheduling:visit_cancel": {"cancel-reason": "Unwell"},
+        "scheduling:waitlist": {"patient": patient, "practitioner": practitioner, "appointment_type": kind,
+                                "earliest_day": "2026-04-06", "latest_day": "2026-04-30", "weekdays": "1",
+                                "from_time": "09:00", "until_time": "12:00", "note": "mornings"},
         "scheduling:maintenance_interval": {"maint-interval_weeks": "5"},
         "patients:edit": {
             "p-first_name": "Ada", "p-last_name": "Lovelace", "p-date_of_birth": "1985-12-10", "p-email": "ada@example.com",
