@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -111,8 +112,6 @@ def row_as_answered(name: str, kwargs: dict, walkers: dict[str, Client]) -> str:
 
 
 def _user_of(role: str):
-    from django.contrib.auth.models import User
-
     return User.objects.get(username=role.replace(" ", "_") + "_walker")
 
 
