@@ -2,6 +2,7 @@
 time offered to that patient on the cancelled visit's page, and booked with one click."""
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -28,7 +29,10 @@ def test_a_cancelled_time_is_offered_to_the_waiting_patient_and_booked(live_serv
     page.get_by_role("link", name="Waiting list").first.click()
     picker = page.get_by_role("combobox", name="Patient")
     picker.fill("browning")
-    page.get_by_role("listbox", name="Matching patients").get_by_role("option").first.click()
+    options = page.get_by_role("listbox", name="Matching patients").get_by_role("option")
+    expect(options).to_have_count(1)
+    options.first.click()
+    expect(picker).to_have_value(re.compile("^Browning, Isla"))
     page.get_by_label("Practitioner").select_option(label="Lin Zhao")
     page.get_by_label("Type").select_option(label="Treatment (60 min)")
     page.get_by_label("Starting at or after (clinic time)").fill("09:00")
