@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from patients.models import Patient
 from scheduling import booking
 from scheduling.clock import clinic_zone, to_local
 from scheduling.errors import BookingError
-from scheduling.models import AppointmentType, FreedSlot, Practitioner, Visit, WaitlistEntry
+from scheduling.models import AffectedVisit, AppointmentType, FreedSlot, Practitioner, Visit, WaitlistEntry
 from scheduling.models.waitlist import ALL_WEEKDAYS
 from staff.audit import audit_record
 
@@ -60,11 +61,15 @@ class SlotOffer:
 
 
 def slot_offers(slots, *, tz: ZoneInfo | None = None) -> list[SlotOffer]:
-    """Each freed slot of ``slots`` (a queryset) that lies ahead, is not taken again and suits at
-    least one waiting patient. Three queries whatever the number of slots and entries."""
+    """Each freed slot of ``slots`` (a queryset) that lies ahead, is not taken again, was not left
+    for a closure or time off, and suits at least one waiting patient. Three queries whatever the number of slots and entries."""
     tz = tz or clinic_zone()
     now = timezone.now()
-    freed = list(slots.filter(starts_at__gt=now).select_related("practitioner", "visit").order_by("starts_at", "-id"))
+    # A time left because the clinic closed (or the practitioner is off) is no time to offer.
+    closed = AffectedVisit.objects.filter(
+        visit_id=OuterRef("visit_id"), decision__in=[AffectedVisit.Decision.CANCELLED, AffectedVisit.Decision.MOVED])
+    freed = list(slots.filter(starts_at__gt=now).exclude(Exists(closed)).select_related("practitioner", "visit")
+                 .order_by("starts_at", "-id"))
     if not freed:
         return []
     practitioner_ids = {slot.practitioner_id for slot in freed}

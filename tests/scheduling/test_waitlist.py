@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from scheduling import visit_status
 from scheduling.booking import visit_book, visit_move
-from scheduling.models import FreedSlot, Reminder, Visit, WaitlistEntry
+from scheduling.closures import affected_cancel, affected_visits_record
+from scheduling.models import Closure, FreedSlot, Reminder, Visit, WaitlistEntry
 from scheduling.reminders.tokens import link_token
 from scheduling.waitlist import entry_fits, slot_offers, upcoming_freed_slots, waitlist_add, waitlist_book, weekday_mask
 from staff.models import AuditEvent
@@ -105,6 +106,15 @@ def test_a_patients_cancellation_through_the_e_mail_link_offers_the_time_too(fro
     assert Visit.objects.get(pk=visit.pk).status == "cancelled"
     page = front_desk_client.get(reverse("scheduling:requests")).content.decode()
     assert "Cancelled the visit" in page and f"Book {entry.patient.full_name} Tue 10 Mar 10:00" in page
+
+
+def test_a_time_cancelled_for_a_closure_is_not_offered(clinic, lin):
+    day = dt.date(2026, 3, 10)
+    book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-10", "10:00"))
+    wait(clinic, lin)
+    [affected] = affected_visits_record(closure=Closure.objects.create(first_day=day, last_day=day, reason="Flood"))
+    affected_cancel(affected=affected, by=None)
+    assert FreedSlot.objects.exists() and slot_offers(upcoming_freed_slots()) == []
 
 
 def test_a_time_already_past_is_not_offered(clinic, lin, frozen):
