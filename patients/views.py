@@ -96,7 +96,7 @@ def intake(request):
 
     valid = [form.is_valid() for form in forms]
     consents = IntakeConsents(treatment=consent_form.cleaned_data.get("treatment_consent", False),
-                              photos=consent_form.cleaned_data.get("photo_consent", False)) if data else None
+                              photos=consent_form.cleaned_data.get("photo_consent", False)) if data is not None else None
     if data is not None and not all(valid):
         _add_rule_errors(patient_form, screening_form, concerns_form, consent_form, duplicate_form, consents=consents)
     if data is not None and all(valid):

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from patients.models import Patient
-from scheduling.models import AffectedVisit, PatientRequest, Reminder, Visit
+from scheduling.models import AffectedVisit, FreedSlot, PatientRequest, Reminder, Visit, WaitlistEntry
 from staff.audit import audit_record
 
 VIEW_VISIT = "scheduling.view_visit"
@@ -58,3 +58,11 @@ def affected_visit_for(request: HttpRequest, pk: int, *, perm: str) -> AffectedV
         request, AffectedVisit.objects.select_related("visit__patient", "visit__practitioner", "closure", "time_off"),
         pk, perm=perm,
     )
+
+
+def waitlist_entry_for(request: HttpRequest, pk: int, *, perm: str) -> WaitlistEntry:
+    return _fetch(request, WaitlistEntry.objects.select_related("patient", "practitioner"), pk, perm=perm)
+
+
+def freed_slot_for(request: HttpRequest, pk: int, *, perm: str) -> FreedSlot:
+    return _fetch(request, FreedSlot.objects.all(), pk, perm=perm)

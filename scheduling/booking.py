@@ -24,7 +24,8 @@ from patients.models import Patient
 from scheduling.availability import Availability
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
 from scheduling.errors import BookingError, SlotTaken, database_clash_is_slot_taken
-from scheduling.models import AppointmentType, Practitioner, Series, Visit
+from scheduling.freed_slots import slot_freed
+from scheduling.models import AppointmentType, FreedSlot, Practitioner, Series, Visit
 from scheduling.proposal import SeriesProposal
 from scheduling.reminders.upkeep import maintenance_reminders_refresh, visit_reminders_replace
 from scheduling.submissions import form_key_claim, form_key_guard, form_key_result
@@ -170,6 +171,7 @@ def visit_move(*, visit: Visit, starts_at: dt.datetime, by, room_id: int | None 
         )
         _check(availability, starts_at=starts_at, ends_at=ends_at, room_id=room_id)
         old = visit.starts_at
+        slot_freed(visit=visit, starts_at=visit.starts_at, ends_at=visit.ends_at, cause=FreedSlot.Cause.MOVED)
         visit.room_id = room_id or availability.free_room(starts_at=starts_at, ends_at=ends_at, prefer=visit.room_id)
         visit.starts_at, visit.ends_at, visit.confirmed_at = starts_at, ends_at, None
         visit.save(update_fields=_MOVED_FIELDS)
@@ -237,6 +239,7 @@ def visit_move_following(*, visit: Visit, starts_at: dt.datetime, by) -> list[Vi
         # Write the far end first, so no row ever lands on a neighbour that has not moved yet
         # (the exclusion constraints are checked row by row).
         for other, new_start in reversed(moves) if starts_at > visit.starts_at else moves:
+            slot_freed(visit=other, starts_at=other.starts_at, ends_at=other.ends_at, cause=FreedSlot.Cause.MOVED)
             other.ends_at = new_start + (other.ends_at - other.starts_at)
             other.starts_at, other.confirmed_at = new_start, None
             other.save(update_fields=_MOVED_FIELDS)

@@ -11,6 +11,10 @@ _DESK = [
     "scheduling.change_series",
     "scheduling.change_maintenanceschedule",
     "scheduling.mark_not_treated",
+    # The waiting list: add, see and close entries, book a waiting patient into a freed time.
+    "scheduling.view_waitlistentry",
+    "scheduling.add_waitlistentry",
+    "scheduling.change_waitlistentry",
 ]
 # Reminder history, failed sends ("send again") and the requests patients send through their links.
 _REMINDERS = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling import closure_views, views
+from scheduling import closure_views, views, waitlist_views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -20,4 +20,7 @@ urlpatterns = [
     path("closures/decisions/", closure_views.decision_list, name="decisions"),
     path("closures/decisions/<int:pk>/", closure_views.decision_make, name="decision_make"),
     path("requests/<int:pk>/handled/", views.request_handled, name="request_handled"),
+    path("waitlist/", waitlist_views.waitlist_list, name="waitlist"),
+    path("waitlist/<int:pk>/close/", waitlist_views.waitlist_close, name="waitlist_close"),
+    path("waitlist/<int:pk>/book/", waitlist_views.waitlist_book, name="waitlist_book"),
 ]

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from scheduling import booking, maintenance, proposal, selectors, visit_status
+from scheduling import booking, maintenance, proposal, selectors, visit_status, waitlist
 from scheduling.access import patient_for, patient_request_for, reminder_for, visit_for
 from scheduling.calendar import calendar_grid
 from scheduling.clock import clinic_zone, to_local, today
@@ -31,7 +31,7 @@ from scheduling.forms import (
     StatusForm,
     VisitForm,
 )
-from scheduling.models import Practitioner, Room, Visit
+from scheduling.models import FreedSlot, Practitioner, Room, Visit
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.reminders import outbox, patient_requests
 from scheduling.reminders.heartbeat import cached_last_sweep
@@ -176,6 +176,7 @@ def _render_visit(request, visit, *, move_form=None, cancel_form=None, status_fo
             "allowed": visit.allowed_changes(request.user, at=timezone.now()),
             "can_move": request.user.has_perm("scheduling.change_visit") and visit.status in Visit.CHANGEABLE,
             "starts_today": local_start.date() == today(),
+            "offers": waitlist.offers_for(request.user, FreedSlot.objects.filter(visit=visit)),
         },
         status=status,
     )
@@ -381,7 +382,8 @@ def request_list(request):
     page = Paginator(open_patient_requests(), 50).get_page(request.GET.get("page"))
     audit_listing(user=request.user, summary=f"patient requests, page {page.number}",
                   rows=[(item, item.patient_id) for item in page])
-    return render(request, "scheduling/request_list.html", {"page": page})
+    offers = waitlist.offers_for(request.user, waitlist.upcoming_freed_slots())
+    return render(request, "scheduling/request_list.html", {"page": page, "offers": offers})
 
 
 @staff_only

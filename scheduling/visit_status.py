@@ -18,8 +18,9 @@ from django.utils import timezone
 from scheduling.availability import Availability
 from scheduling.clock import clinic_zone, to_local
 from scheduling.errors import BookingError, database_clash_is_slot_taken
+from scheduling.freed_slots import slot_freed
 from scheduling.maintenance import maintenance_restart
-from scheduling.models import AppointmentType, ClinicSettings, Series, Visit
+from scheduling.models import AppointmentType, ClinicSettings, FreedSlot, Series, Visit
 from scheduling.proposal import MAX_SHIFT_DAYS, MIN_GAP_DAYS, nearest_slot, search_days
 from scheduling.reminders.upkeep import maintenance_reminders_refresh, series_reminder_refresh, visit_reminders_replace
 from scheduling.tasks import notify_booked, notify_cancelled
@@ -106,6 +107,7 @@ def visit_cancel(*, visit: Visit, reason: str, by, make_up: bool = False,
         visit = Visit.objects.locked(visit.pk)
         late = cancelled_by == Visit.CancelledBy.PATIENT and is_late_cancel(visit, now=now)
         visit.change_status(Visit.Status.CANCELLED, at=now, reason=reason, cancelled_by=cancelled_by, late_cancel=late)
+        slot_freed(visit=visit, starts_at=visit.starts_at, ends_at=visit.ends_at, cause=FreedSlot.Cause.CANCELLED)
         audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id,
                      summary=f"Cancelled by {visit.get_cancelled_by_display()}{' (late)' if late else ''}: {reason}")
         extra = _book_make_up(visit=visit, by=by, tz=clinic_zone()) if make_up else None

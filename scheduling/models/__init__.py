@@ -5,6 +5,7 @@
 - ``visits``: series, visits, maintenance schedules.
 - ``reminders``: reminder e-mails, patient requests, used e-mail links.
 - ``desk``: one-time form keys (idempotent booking), visits inside a closure or time off.
+- ``waitlist``: the waiting list per practitioner and the times cancellations and moves free.
 """
 
 from scheduling.models.clinic import (
@@ -21,6 +22,7 @@ from scheduling.models.clinic import (
 from scheduling.models.desk import AffectedVisit, FormSubmission
 from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, SweepHeartbeat, new_message_id
 from scheduling.models.visits import MaintenanceSchedule, Series, Visit
+from scheduling.models.waitlist import FreedSlot, WaitlistEntry
 
 __all__ = [
     "AffectedVisit",
@@ -28,6 +30,7 @@ __all__ = [
     "ClinicSettings",
     "Closure",
     "FormSubmission",
+    "FreedSlot",
     "LinkUse",
     "MaintenanceSchedule",
     "OpeningHours",
@@ -39,6 +42,7 @@ __all__ = [
     "SweepHeartbeat",
     "TimeOff",
     "Visit",
+    "WaitlistEntry",
     "Weekday",
     "WorkingHours",
     "new_message_id",

@@ -94,11 +94,13 @@ EXPECTED = {
     "patient timeline": 12 + BANNER,
     # + one audit insert for the page and every patient row shown (lists below too)
     "maintenance list": 9 + BANNER,
-    "visit": 9 + BANNER,
+    # + the times this visit freed, for the waiting list (scheduling.waitlist.slot_offers)
+    "visit": 10 + BANNER,
     # session, user, permissions (2), roles + count + page + audit
     "reminder list": 8 + BANNER,
     "failed reminders": 8 + BANNER,
-    "patient requests": 8 + BANNER,
+    # + the freed times offered to the waiting list
+    "patient requests": 9 + BANNER,
     # + the day panel: today's visits, today's requests, late cancellations, two counts
     "home": 10 + BANNER,
 }
