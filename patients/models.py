@@ -124,9 +124,15 @@ class Screening(models.Model):
     """One dated answer to the screening questionnaire. Never edited: a new answer is a new row,
     and the latest one is what plans and visits go by."""
 
+    class Source(models.TextChoices):
+        STAFF = "staff", "Recorded by staff"
+        PATIENT_INTAKE = "patient_intake", "Reported by the patient (online intake)"
+        PATIENT_CHECK = "patient_check", "Reported by the patient (health check)"
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
     answered_at = models.DateTimeField(db_index=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
 
     pregnant_or_trying = models.BooleanField("pregnant or trying to conceive", default=False)
     bleeding_risk = models.BooleanField("bleeding disorder, or anticoagulant/antiplatelet medication", default=False)
@@ -186,6 +192,11 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"Screening of {self.patient} on {self.answered_at:%Y-%m-%d}"
+
+    @property
+    def reported_by_patient(self) -> bool:
+        """Answered by the patient alone: staff review it with them at the visit."""
+        return self.source != self.Source.STAFF
 
     def positive_answers(self) -> list[str]:
         """Human-readable list of what the patient answered yes to (for alerts and summaries)."""

@@ -4,6 +4,7 @@
   time off, appointment types.
 - ``visits``: series, visits, maintenance schedules.
 - ``reminders``: reminder e-mails, patient requests, used e-mail links.
+- ``intake``: online intake invitations.
 - ``desk``: one-time form keys (idempotent booking), visits inside a closure or time off.
 """
 
@@ -19,6 +20,7 @@ from scheduling.models.clinic import (
     WorkingHours,
 )
 from scheduling.models.desk import AffectedVisit, FormSubmission
+from scheduling.models.intake import IntakeInvitation
 from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, SweepHeartbeat, new_message_id
 from scheduling.models.visits import MaintenanceSchedule, Series, Visit
 
@@ -28,6 +30,7 @@ __all__ = [
     "ClinicSettings",
     "Closure",
     "FormSubmission",
+    "IntakeInvitation",
     "LinkUse",
     "MaintenanceSchedule",
     "OpeningHours",

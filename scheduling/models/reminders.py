@@ -129,6 +129,8 @@ class PatientRequest(models.Model):
         CONFIRMED = "confirmed", "Confirmed the visit"
         CANCELLED = "cancelled", "Cancelled the visit"
         STOPPED = "stopped", "Stopped reminder e-mails"
+        # The online intake form, submitted: staff review it and mark it reviewed.
+        INTAKE = "intake", "Online intake to review"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="scheduling_requests")
