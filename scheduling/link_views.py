@@ -32,7 +32,7 @@ class NoteForm(forms.Form):
     )
 
 
-def _problem(request, reason: str):
+def problem_page(request, reason: str):
     status, title, detail = PROBLEMS[reason]
     return render(request, "scheduling/links/problem.html",
                   {"title": title, "detail": detail, "clinic": ClinicSettings.load()}, status=status)
@@ -44,13 +44,13 @@ def link_page(request, token: str):
     try:
         link = link_open(token=token)
     except LinkError as exc:
-        return _problem(request, exc.reason)
+        return problem_page(request, exc.reason)
     form = NoteForm(request.POST or None) if link.action in REQUESTS else None
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             link_act(token=token, note=form.cleaned_data["note"] if form else "")
         except LinkError as exc:
-            return _problem(request, exc.reason)
+            return problem_page(request, exc.reason)
         return render(request, "scheduling/links/done.html", {"link": link, "clinic": ClinicSettings.load()})
     visit = link.reminder.visit
     return render(

@@ -8,6 +8,7 @@ every minute.
 from celery import shared_task
 from django.db import transaction
 
+from scheduling import intake_mail
 from scheduling.reminders import notices, outbox, sending
 
 
@@ -61,3 +62,13 @@ def notify_moved(*, visit_ids: list[int]) -> None:
 
 def notify_cancelled(*, visit_ids: list[int]) -> None:
     _after_commit(notices.Notice.CANCELLED, visit_ids)
+
+
+@shared_task(name="scheduling.send_intake_mail", ignore_result=True)
+def send_intake_mail(which: str, invitation_id: int) -> bool:
+    return intake_mail.intake_mail_send(which=which, invitation_id=invitation_id)
+
+
+def intake_mail_after_commit(*, which: str, invitation_id: int) -> None:
+    """Queues an online intake e-mail ("invitation" or "received") once the transaction commits."""
+    transaction.on_commit(lambda: send_intake_mail.delay(which, invitation_id), robust=True)
