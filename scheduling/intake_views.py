@@ -85,13 +85,11 @@ def intake_page(request, token: str):
         if request.method == "POST" and "save" in request.POST:
             intake_draft_save(token=token, data=dict(request.POST.lists()))
             return render(request, "scheduling/links/intake_saved.html", {"clinic": clinic, "invitation": invitation})
-        forms = _forms(request.POST if request.method == "POST" else None)
+        forms = _forms(request.POST) if request.method == "POST" else _restore(invitation)
         if request.method == "POST" and _send(token, forms):
             return render(request, "scheduling/links/intake_done.html", {"clinic": clinic, "invitation": invitation})
     except LinkError as exc:
         return problem_page(request, exc.reason)
-    if request.method == "GET":
-        forms = _restore(invitation)
     return render(request, "scheduling/links/intake.html", {
         "clinic": clinic, "invitation": invitation, "forms": forms, "form_version": CONSENT_FORM_VERSION,
         "now": timezone.now(), "has_errors": request.method == "POST",

@@ -7,19 +7,12 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from clinic.celery import app
 from patients.models import Patient, Screening
 from tests.factories import front_desk_user
 from tests.patients.test_browser_intake import answer_screening
+from tests.test_browser_accessibility import blocking_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def eager():
-    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
-    yield
-    app.conf.task_always_eager = previous
 
 
 def test_a_new_patient_completes_online_intake_and_the_front_desk_reviews_it(live_server, page, login, settings,
@@ -40,6 +33,8 @@ def test_a_new_patient_completes_online_intake_and_the_front_desk_reviews_it(liv
     patient_page.goto(link)
     expect(patient_page.get_by_role("heading", name="Before your first visit")).to_be_visible()
     expect(patient_page.get_by_label("First name")).to_have_value("Ada")
+    assert blocking_violations(patient_page) == []
+    assert patient_page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     patient_page.get_by_label("Date of birth").fill("1985-12-10")
     patient_page.get_by_label("Phone", exact=True).fill("07700 900123")
     patient_page.get_by_label("Fine lines").fill("7")
@@ -48,6 +43,7 @@ def test_a_new_patient_completes_online_intake_and_the_front_desk_reviews_it(liv
     expect(patient_page.get_by_text("Answer Yes or No.").first).to_be_visible()
     expect(patient_page.get_by_text("Treatment cannot be booked without the patient's signed consent.").first).to_be_visible()
     assert Patient.objects.count() == 0
+    assert blocking_violations(patient_page) == []
 
     answer_screening(patient_page, yes=("pregnant_or_trying",))
     patient_page.get_by_label("I have read the information about facial acupuncture and consent to treatment").check()

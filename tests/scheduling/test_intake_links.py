@@ -12,7 +12,6 @@ from patients.models import Consent, Patient, Screening
 from scheduling.intake_links import intake_invite
 from scheduling.intake_tokens import INTAKE_LINK_MAX_AGE, SALT, intake_token
 from scheduling.models import IntakeInvitation, PatientRequest
-from clinic.celery import app
 from staff.models import AuditEvent
 from tests.factories import PatientFactory, screening_post
 
@@ -24,13 +23,6 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def eager():
-    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
-    yield
-    app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -201,3 +193,13 @@ def test_a_staff_screening_is_not_flagged(front_desk_client):
     Screening.objects.create(patient=patient, answered_at=NOW)
     detail = front_desk_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert "Reported by the patient" not in detail
+
+
+def test_the_pages_take_a_fixed_number_of_queries(client, invitation, front_desk, django_assert_num_queries):
+    client.get(url(invitation))  # warms the clinic settings' cache
+    with django_assert_num_queries(3):  # the invitation, the clinic settings, the concerns catalogue
+        assert client.get(url(invitation)).status_code == 200
+    client.force_login(front_desk)
+    client.get(reverse("scheduling:intake_invite"))
+    with django_assert_num_queries(6):  # session, user, permissions (2), groups, the nav badge: nothing more
+        assert client.get(reverse("scheduling:intake_invite")).status_code == 200
