@@ -90,8 +90,8 @@ EXPECTED = {
     "practitioner week": 17 + BANNER,
     "room day": 12 + BANNER,
     "room week": 12 + BANNER,
-    # + its reminder history (one query, the latest 50)
-    "patient timeline": 11 + BANNER,
+    # + its reminder history and what the patient did through links (one query each, the latest 50)
+    "patient timeline": 12 + BANNER,
     # + one audit insert for the page and every patient row shown (lists below too)
     "maintenance list": 9 + BANNER,
     "visit": 9 + BANNER,
