@@ -51,8 +51,12 @@ def intake_draft_save(*, token: str, data: dict[str, list[str]]) -> IntakeInvita
     invitation = intake_verify(token=token)
     draft = {str(key)[:100]: [str(v)[:DRAFT_MAX_VALUE] for v in values][:20]
              for key, values in list(data.items())[:DRAFT_MAX_FIELDS] if key != "csrfmiddlewaretoken"}
-    IntakeInvitation.objects.filter(pk=invitation.pk, submitted_at__isnull=True).update(
-        draft=draft, draft_saved_at=timezone.now())
+    with transaction.atomic():
+        saved = IntakeInvitation.objects.filter(pk=invitation.pk, submitted_at__isnull=True).update(
+            draft=draft, draft_saved_at=timezone.now())
+        if saved:
+            audit_record(user=None, action="change", obj=invitation, patient_id=None,
+                         summary="Online intake: the patient saved their answers to finish later")
     return invitation
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 import time_machine
 from django.core import signing
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from patients.models import Consent, Patient, Screening
@@ -125,6 +126,7 @@ def test_progress_is_kept_on_the_server_until_they_come_back(client, invitation)
     assert b"Your answers are saved" in response.content
     invitation.refresh_from_db()
     assert invitation.draft["p-goals"] == ["Softer forehead lines"]
+    assert AuditEvent.objects.filter(object_type="scheduling.intakeinvitation", summary__contains="saved").exists()
     assert Patient.objects.count() == 0
     page = client.get(url(invitation)).content.decode()
     assert "Softer forehead lines" in page
@@ -205,3 +207,8 @@ def test_the_pages_take_a_fixed_number_of_queries(client, invitation, front_desk
     client.get(reverse("scheduling:intake_invite"))
     with django_assert_num_queries(6):  # session, user, permissions (2), groups, the nav badge: nothing more
         assert client.get(reverse("scheduling:intake_invite")).status_code == 200
+
+
+def test_the_database_refuses_a_half_recorded_submission(invitation):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IntakeInvitation.objects.filter(pk=invitation.pk).update(submitted_at=NOW)  # no patient, no signature
