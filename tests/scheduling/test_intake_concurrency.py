@@ -2,11 +2,9 @@
 real threads on their own connections. The locked invitation lets exactly one registration through."""
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
-from django.db import connection
 
 from patients.intake import IntakeConsents
 from patients.models import Concern, Patient
@@ -14,9 +12,9 @@ from scheduling.intake_links import intake_submit
 from scheduling.intake_tokens import intake_token
 from scheduling.models import IntakeInvitation, PatientRequest
 from scheduling.reminders.tokens import USED, LinkError
+from tests.scheduling.test_concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-JOIN_TIMEOUT = 30  # seconds; a thread still running after this means something hangs
 
 
 def test_a_link_sent_twice_at_once_registers_one_patient(needs_postgres):
@@ -25,31 +23,17 @@ def test_a_link_sent_twice_at_once_registers_one_patient(needs_postgres):
                                                      created_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
         token = intake_token(invitation)
         concern = Concern.objects.get(code="fine-lines")
-        barrier = threading.Barrier(2)
-        outcomes: list = [None, None]
 
-        def submit(index: int) -> None:
-            try:
-                barrier.wait(timeout=JOIN_TIMEOUT)
-                intake_submit(
-                    token=token, signed_name="Ada Lovelace", concerns={concern: 6},
-                    demographics={"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": dt.date(1985, 12, 10),
-                                  "email": "ada@example.com", "preferred_contact": "email"},
-                    screening={"pregnant_or_trying": False}, consents=IntakeConsents(treatment=True, photos=False),
-                )
-                outcomes[index] = "ok"
-            except LinkError as exc:
-                outcomes[index] = exc.reason
-            except Exception as exc:  # reported by the assertion, not swallowed
-                outcomes[index] = exc
-            finally:
-                connection.close()
+        def submit() -> None:
+            intake_submit(
+                token=token, signed_name="Ada Lovelace", concerns={concern: 6},
+                demographics={"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": dt.date(1985, 12, 10),
+                              "email": "ada@example.com", "preferred_contact": "email"},
+                screening={"pregnant_or_trying": False}, consents=IntakeConsents(treatment=True, photos=False),
+            )
 
-        threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(JOIN_TIMEOUT)
-        assert not any(thread.is_alive() for thread in threads)
-    assert sorted(outcomes) == ["ok", USED]
+        outcomes = run_together([submit, submit])
+    refused = [o for o in outcomes if o != "ok"]
+    assert outcomes.count("ok") == 1 and len(refused) == 1
+    assert isinstance(refused[0], LinkError) and refused[0].reason == USED
     assert Patient.objects.count() == 1 and PatientRequest.objects.count() == 1
