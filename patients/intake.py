@@ -194,8 +194,11 @@ def patient_register(
     concerns: dict[Concern, int | None],
     consents: IntakeConsents,
     confirmed_new: bool = False,
+    screening_source: str = Screening.Source.STAFF,
 ) -> Patient:
     """Registers a new patient with their first screening, concerns and consents, all or nothing.
+    ``by`` is None when the patient registered themselves (online intake; ``screening_source``
+    then says so).
 
     Raises ``ProbableDuplicate`` when a patient with the same name and date of birth, or the same
     e-mail, exists already, unless ``confirmed_new`` says it is a different person."""
@@ -216,7 +219,7 @@ def patient_register(
     if cleaned.get("reminder_consent"):
         cleaned["reminder_consent_changed_at"] = now
     patient = Patient.objects.create(**cleaned)
-    Screening.objects.create(patient=patient, answered_at=now, recorded_by=by, **screening)
+    Screening.objects.create(patient=patient, answered_at=now, recorded_by=by, source=screening_source, **screening)
     PatientConcern.objects.bulk_create(
         PatientConcern(patient=patient, concern=concern, severity=severity, initial_severity=severity)
         for concern, severity in chosen.items()

@@ -39,7 +39,7 @@ from patients.search import patient_matches, picker_label
 from patients.selectors import active_concerns, concern_severities, patients_listed, patients_with_record
 from staff.access import require, staff_only
 from staff.audit import audit_listing
-from staff.errors import add_domain_errors
+from staff.errors import add_domain_errors, add_remaining_errors
 
 PAGE_SIZE = 25
 
@@ -76,10 +76,7 @@ def _add_rule_errors(patient_form, screening_form, concerns_form, *others, conse
             consents=consents, today=timezone.localdate(),
         )
     except ValidationError as exc:
-        flagged = {name for form in forms for name in form.errors}
-        rest = {field: errors for field, errors in exc.error_dict.items() if field not in flagged}
-        if rest:
-            add_domain_errors(ValidationError(rest), *forms)
+        add_remaining_errors(exc, *forms)
 
 
 @require("patients.add_patient", "patients.add_screening")

@@ -8,6 +8,7 @@ every minute.
 from celery import shared_task
 from django.db import transaction
 
+from scheduling import intake_mail
 from scheduling.reminders import health_check, notices, outbox, sending
 
 
@@ -72,3 +73,13 @@ def send_health_check_receipt(request_id: int) -> bool:
 def notify_health_check_answered(*, request_id: int) -> None:
     """The patient's confirmation of their health-check answer, once it has committed."""
     transaction.on_commit(lambda: send_health_check_receipt.delay(request_id), robust=True)
+
+
+@shared_task(name="scheduling.send_intake_mail", ignore_result=True)
+def send_intake_mail(which: str, invitation_id: int) -> bool:
+    return intake_mail.intake_mail_send(which=which, invitation_id=invitation_id)
+
+
+def intake_mail_after_commit(*, which: str, invitation_id: int) -> None:
+    """Queues an online intake e-mail ("invitation" or "received") once the transaction commits."""
+    transaction.on_commit(lambda: send_intake_mail.delay(which, invitation_id), robust=True)

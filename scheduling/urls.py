@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling import closure_views, views, waitlist_views
+from scheduling import closure_views, intake_views, views, waitlist_views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("reminders/", views.reminder_list, name="reminders"),
     path("reminders/<int:pk>/send-again/", views.reminder_send_again, name="reminder_send_again"),
     path("requests/", views.request_list, name="requests"),
+    path("intake/invite/", intake_views.intake_invite_page, name="intake_invite"),
     path("closures/decisions/", closure_views.decision_list, name="decisions"),
     path("closures/decisions/<int:pk>/", closure_views.decision_make, name="decision_make"),
     path("requests/<int:pk>/handled/", views.request_handled, name="request_handled"),

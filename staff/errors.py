@@ -16,3 +16,12 @@ def add_domain_errors(exc: ValidationError, *forms) -> None:
             first.add_error(None, errors)
         else:
             target.add_error(field, errors)
+
+
+def add_remaining_errors(exc: ValidationError, *forms) -> None:
+    """After the forms refused something, the domain's rules run on what they accepted: add only
+    the problems no form has flagged already, so every problem shows once."""
+    flagged = {name for form in forms for name in form.errors}
+    rest = {field: errors for field, errors in exc.error_dict.items() if field not in flagged}
+    if rest:
+        add_domain_errors(ValidationError(rest), *forms)

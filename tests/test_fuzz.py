@@ -21,7 +21,8 @@ from PIL import Image
 
 from scheduling.clock import to_local
 from scheduling.closures import affected_visits_record
-from scheduling.models import Closure, PatientRequest, Reminder
+from scheduling.intake_tokens import intake_token
+from scheduling.models import Closure, IntakeInvitation, PatientRequest, Reminder
 from scheduling.reminders.tokens import link_token
 from scheduling.waitlist import waitlist_add
 from staff.roles import ROLES
@@ -107,6 +108,9 @@ def routes(patient, series, plan, acupuncturist, traveller, settings, tmp_path) 
         "scheduling:waitlist_book": {"pk": entry.pk},
         "links:page": {"token": link_token(reminder=reminder, action="confirm")},
         "links:health_check": {"token": link_token(reminder=health_check, action="health_check")},
+        "scheduling:intake_invite": {},
+        "links:intake": {"token": intake_token(IntakeInvitation.objects.create(
+            first_name="Ada", last_name="Lovelace", email="ada@example.com", created_at=timezone.now()))},
         "treatments:patient_plan": by_patient, "treatments:plan_new": by_patient,
         "treatments:plan_detail": {"pk": plan.pk}, "treatments:template_new": {"pk": plan.pk},
         "treatments:template_list": {}, "treatments:today": {},

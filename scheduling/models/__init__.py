@@ -4,6 +4,7 @@
   time off, appointment types.
 - ``visits``: series, visits, maintenance schedules.
 - ``reminders``: reminder e-mails, patient requests, used e-mail links.
+- ``intake``: online intake invitations.
 - ``desk``: one-time form keys (idempotent booking), visits inside a closure or time off.
 - ``waitlist``: the waiting list per practitioner and the times cancellations and moves free.
 """
@@ -20,6 +21,7 @@ from scheduling.models.clinic import (
     WorkingHours,
 )
 from scheduling.models.desk import AffectedVisit, FormSubmission
+from scheduling.models.intake import IntakeInvitation
 from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, SweepHeartbeat, new_message_id
 from scheduling.models.visits import MaintenanceSchedule, Series, Visit
 from scheduling.models.waitlist import FreedSlot, WaitlistEntry
@@ -31,6 +33,7 @@ __all__ = [
     "Closure",
     "FormSubmission",
     "FreedSlot",
+    "IntakeInvitation",
     "LinkUse",
     "MaintenanceSchedule",
     "OpeningHours",

@@ -138,6 +138,8 @@ class PatientRequest(models.Model):
         HEALTH_CONFIRMED = "health_confirmed", "Health check: nothing has changed"
         HEALTH_CHANGED = "health_changed", "Health check: answers changed (review at the visit)"
         HEALTH_BLOCKED = "health_blocked", "Health check: treatment blocked, call the patient"
+        # The online intake form, submitted: staff review it and mark it reviewed.
+        INTAKE = "intake", "Online intake to review"
 
     # Shown first and flagged on the Requests list and the front desk's day.
     URGENT = (Kind.HEALTH_BLOCKED,)

@@ -21,5 +21,6 @@ def patient_request_handle(*, request: PatientRequest, by) -> bool:
     now = timezone.now()
     done = PatientRequest.objects.filter(pk=request.pk, handled_at__isnull=True).update(handled_at=now, handled_by=by)
     if done:
-        audit_record(user=by, action="change", obj=request, patient_id=request.patient_id, summary="Request handled")
+        what = "Intake reviewed" if request.kind == PatientRequest.Kind.INTAKE else "Request handled"
+        audit_record(user=by, action="change", obj=request, patient_id=request.patient_id, summary=what)
     return bool(done)

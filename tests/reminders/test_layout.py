@@ -36,7 +36,9 @@ def reminder_modules(names: list[str]) -> set[str]:
 
 # The pages (and their context processor) and tasks that use the rest of the package; every other scheduling module (booking
 # and the modules it grows into) sees only the upkeep of reminder rows.
-USERS_OF_THE_PACKAGE = {"views.py", "link_views.py", "health_check_views.py", "tasks.py", "context_processors.py"}
+USERS_OF_THE_PACKAGE = {"views.py", "link_views.py", "health_check_views.py", "tasks.py", "context_processors.py",
+                        # Online intake's link (its LinkError reasons), e-mail (the clinic's address) and page.
+                        "intake_tokens.py", "intake_mail.py", "intake_views.py"}
 
 
 @pytest.mark.parametrize(

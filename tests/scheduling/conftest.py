@@ -1,6 +1,7 @@
 import pytest
 import time_machine
 
+from clinic.celery import app
 from tests.factories import PatientFactory
 from tests.scheduling.factories import NOW, Clinic, practitioner
 
@@ -26,3 +27,11 @@ def sara(db):
 def patient(db):
     return PatientFactory()
 
+
+
+@pytest.fixture
+def eager():
+    """Celery tasks run in this process when published (after-commit callbacks still decide when)."""
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    yield
+    app.conf.task_always_eager = previous

@@ -304,3 +304,16 @@ def test_a_refused_screening_at_the_session_check_offers_to_confirm_only_the_ans
     page = response.content.decode()
     assert response.status_code == 400 and "Tick each one to confirm it with the patient" in page
     assert page.count('name="s-confirmed_no"') == 1 and 'value="severe_migraines"' in page
+
+
+def test_a_screening_the_patient_reported_online_is_flagged_on_today_and_in_the_session_check(
+    acupuncturist_client, visit, patient
+):
+    flag = "Reported by the patient — review at the visit"
+    today = reverse("treatments:today")
+    check = reverse("treatments:session_new", args=[visit.pk])  # shows the screening check first
+    assert flag not in acupuncturist_client.get(today).content.decode()  # staff recorded it
+    assert flag not in acupuncturist_client.get(check).content.decode()
+    Screening.objects.filter(patient=patient).update(source=Screening.Source.PATIENT_INTAKE)
+    assert flag in acupuncturist_client.get(today).content.decode()
+    assert flag in acupuncturist_client.get(check).content.decode()
