@@ -62,7 +62,7 @@ def test_a_new_patient_completes_online_intake_and_the_front_desk_reviews_it(liv
     row = page.get_by_role("row").filter(has_text="Online intake to review")
     expect(row).to_contain_text("Ada Lovelace")
     row.get_by_role("link", name="check their answers").click()
-    expect(page.locator("#screening")).to_contain_text("Reported by the patient — review at the visit")
+    expect(page.locator("#screening")).to_contain_text("Reported by the patient (online intake): review at the visit")
     expect(page.locator("#screening")).to_contain_text("Pregnant or trying to conceive")
     page.go_back()
     page.get_by_role("button", name="Mark reviewed for Ada Lovelace").click()

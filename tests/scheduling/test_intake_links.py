@@ -182,7 +182,7 @@ def test_staff_see_the_submission_to_review_and_mark_it_reviewed(client, invitat
     page = client.get(reverse("scheduling:requests")).content.decode()
     assert "Online intake to review" in page and "Mark reviewed" in page
     detail = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
-    assert "Reported by the patient — review at the visit" in detail
+    assert "Reported by the patient (online intake): review at the visit" in detail
     timeline = client.get(reverse("scheduling:patient", args=[patient.pk])).content.decode()
     assert "Online intake to review" in timeline
     request = PatientRequest.objects.get()

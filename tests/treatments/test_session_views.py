@@ -1,5 +1,7 @@
 """Session pages: who may open them, the screening check, recording, the today list, query counts."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -7,7 +9,7 @@ from patients.intake import screening_record
 from patients.models import Screening
 from scheduling.models import Visit
 from staff.models import AuditEvent
-from tests.factories import intake_patient, screening_post
+from tests.factories import ScreeningFactory, intake_patient, screening_post
 from tests.scheduling.factories import at
 from tests.treatments.factories import book_treatment_series, record_session, saved_plan
 from treatments.addenda import addendum_add
@@ -309,11 +311,13 @@ def test_a_refused_screening_at_the_session_check_offers_to_confirm_only_the_ans
 def test_a_screening_the_patient_reported_online_is_flagged_on_today_and_in_the_session_check(
     acupuncturist_client, visit, patient
 ):
-    flag = "Reported by the patient — review at the visit"
+    flag = "Reported by the patient (online intake)"
     today = reverse("treatments:today")
     check = reverse("treatments:session_new", args=[visit.pk])  # shows the screening check first
     assert flag not in acupuncturist_client.get(today).content.decode()  # staff recorded it
     assert flag not in acupuncturist_client.get(check).content.decode()
-    Screening.objects.filter(patient=patient).update(source=Screening.Source.PATIENT_INTAKE)
+    before = Screening.objects.latest_for(patient)  # write-once: the patient's answers are a newer screening
+    ScreeningFactory(patient=patient, source=Screening.Source.PATIENT_INTAKE,
+                     answered_at=before.answered_at + dt.timedelta(seconds=1))
     assert flag in acupuncturist_client.get(today).content.decode()
     assert flag in acupuncturist_client.get(check).content.decode()
