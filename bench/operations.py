@@ -119,6 +119,11 @@ def run(size: Size, *, runs: int) -> list[dict]:
         started = time.perf_counter()
         count = seed.seed(size)
         print(f"seeded {size.name}: {count} visits in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    elif connection.vendor == "postgresql":
+        # Earlier runs booked and deleted series: with autovacuum slow or off, their dead rows
+        # and stale statistics would make each run slower than the last.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     today = timezone.localdate()
     rows = []
     for name, fn, after in operations(seed.clinic(), today=today):
