@@ -47,11 +47,11 @@ def _check(
 def _check_sessions(proposal: SeriesProposal, *, tz: ZoneInfo, now: dt.datetime) -> None:
     """Every session still free, checked inside the booking transaction."""
     days = [to_local(s.starts_at, tz).date() for s in proposal.sessions]
+    # Only the sessions' times are asked: the visits around them, rooms' included, in one query.
     availability = Availability(
         practitioner=proposal.practitioner, first_day=min(days), last_day=max(days),
-        patient_id=proposal.patient.pk, tz=tz,
+        patient_id=proposal.patient.pk, tz=tz, only_times=[(s.starts_at, s.ends_at) for s in proposal.sessions],
     )
-    availability.prefetch_rooms([(s.starts_at, s.ends_at) for s in proposal.sessions])
     for session in proposal.sessions:
         if session.starts_at <= now:
             raise BookingError(f"Session {session.sequence} is in the past.")

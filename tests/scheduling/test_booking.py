@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from scheduling.booking import series_book, visit_book, visit_move, visit_move_following
 from scheduling.clock import to_local
@@ -39,6 +40,37 @@ def test_series_with_a_slot_taken_meanwhile_books_nothing(clinic, lin, patient):
 
     assert not Series.objects.exists()
     assert list(Visit.objects.all()) == [other]
+
+
+def test_series_whose_patient_was_booked_elsewhere_meanwhile_books_nothing(clinic, lin, sara, patient):
+    proposal = propose_series(patient, lin, clinic)
+    visit_book(patient=patient, practitioner=sara, appointment_type=clinic.treatment,
+               starts_at=at("2026-03-17", "09:30"), by=None)
+
+    with pytest.raises(SlotTaken, match="Session 3, .*The patient already has a visit then"):
+        series_book(proposal=proposal, by=None)
+    assert not Series.objects.exists()
+
+
+def test_series_whose_room_was_taken_meanwhile_books_nothing(clinic, lin, sara, patient):
+    proposal = propose_series(patient, lin, clinic)
+    room = proposal.sessions[1].room_id
+    visit_book(patient=PatientFactory(), practitioner=sara, appointment_type=clinic.treatment,
+               starts_at=at("2026-03-10", "10:45"), by=None, room_id=room)
+
+    with pytest.raises(SlotTaken, match="Session 2, .*That room is taken then"):
+        series_book(proposal=proposal, by=None)
+    assert not Series.objects.exists()
+
+
+def test_booking_a_series_reads_visits_once_and_only_around_its_sessions(clinic, lin, patient):
+    # Not the weeks between the sessions, and the rooms' visits in the same query (issue 13).
+    proposal = propose_series(patient, lin, clinic)
+    with CaptureQueriesContext(connection) as captured:
+        series_book(proposal=proposal, by=None)
+    reads = [q["sql"] for q in captured if q["sql"].startswith('SELECT "scheduling_visit"."id"')]
+    assert len(reads) == 1
+    assert reads[0].count('"scheduling_visit"."starts_at" >=') == len(proposal.sessions)
 
 
 def test_back_to_back_visits_fit_because_ranges_are_half_open(clinic, lin, patient):
