@@ -145,8 +145,12 @@ class Availability:
         self._window_rooms_read = False
         self._busy_known: list[tuple[dt.datetime, dt.datetime]] | None = None
         if only_times is None:
-            whose = Q(practitioner=practitioner) | Q(patient_id=patient_id) if patient_id else Q(practitioner=practitioner)
-            rows = self._visits(whose).values_list("id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id")
+            # Two index ranges joined by UNION, not one OR: each is then an index-only scan of
+            # the practitioner's (or patient's) visits (scheduling migration 0009).
+            columns = ("id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id")
+            rows = self._visits(Q(practitioner=practitioner)).values_list(*columns)
+            if patient_id:
+                rows = rows.union(self._visits(Q(patient_id=patient_id)).values_list(*columns))
         else:
             rows = self._visits_at(only_times)
         self.busy.extend([
