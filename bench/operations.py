@@ -30,6 +30,7 @@ from patients.models import Patient  # noqa: E402
 from scheduling.availability import free_slots  # noqa: E402
 from scheduling.booking import series_book  # noqa: E402
 from scheduling.models import Series, Visit  # noqa: E402
+from scheduling.models.clinic import clinic_settings_scope  # noqa: E402
 from scheduling.proposal import series_propose  # noqa: E402
 
 WARM_UP = 2
@@ -70,12 +71,15 @@ def operations(clinic: seed.Clinic, *, today: dt.date) -> list[tuple[str, Callab
     calendar = reverse("scheduling:calendar")
 
     def book_series(index: int) -> Series:
-        patient = Patient.objects.get(pk=spare[index % len(spare)])
-        proposal = series_propose(
-            patient=patient, practitioner=practitioner, appointment_type=clinic.treatment, sessions=12,
-            cadence_days=7, first_day=start, preferred_time=dt.time(10),
-        )
-        return series_book(proposal=proposal, by=clinic.front_desk)
+        # Two requests in the app (the proposal shown, then its confirmation): two settings scopes.
+        with clinic_settings_scope():
+            patient = Patient.objects.get(pk=spare[index % len(spare)])
+            proposal = series_propose(
+                patient=patient, practitioner=practitioner, appointment_type=clinic.treatment, sessions=12,
+                cadence_days=7, first_day=start, preferred_time=dt.time(10),
+            )
+        with clinic_settings_scope():
+            return series_book(proposal=proposal, by=clinic.front_desk)
 
     def unbook(series: Series) -> None:
         # Untimed: each run books into the same calendar. The booking's audit events stay (the
