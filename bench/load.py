@@ -48,7 +48,7 @@ def free_port() -> int:
 def start_gunicorn(size: str, port: int) -> subprocess.Popen:
     env = dict(os.environ, ACUCLINIC_BENCH_DB=database_for(size), DJANGO_SETTINGS_MODULE="bench.settings")
     # The production settings (clinic/gunicorn.py: gthread workers, keep-alive) with 2 workers.
-    env.update(WEB_CONCURRENCY=str(WORKERS), WEB_BIND=f"127.0.0.1:{port}", DEBUG="0")
+    env.update(WEB_CONCURRENCY=str(WORKERS), WEB_BIND=f"127.0.0.1:{port}", DEBUG="0", LOG_LEVEL="WARNING")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "clinic.wsgi", "--config", "python:clinic.gunicorn",
          "--access-logfile", "/dev/null", "--log-level", "warning"],
