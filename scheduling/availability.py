@@ -101,6 +101,7 @@ class Availability:
         tz: ZoneInfo | None = None,
         settings: ClinicSettings | None = None,
         only_times: list[tuple[dt.datetime, dt.datetime]] | None = None,
+        opening_hours: list[OpeningHours] | None = None,
     ) -> None:
         """``only_times``: the only times that will be asked about (a booking checking its
         sessions): visits are read just around them, the rooms' with the practitioner's and
@@ -111,7 +112,9 @@ class Availability:
         self.first_day, self.last_day = first_day, last_day
         self.ignore_visit_ids = list(ignore_visit_ids)
         self.step = dt.timedelta(minutes=(settings or ClinicSettings.load()).slot_minutes)
-        self.opening = {row.weekday: (row.opens, row.closes) for row in OpeningHours.objects.all()}
+        # ``opening_hours``: the rows when the caller has read them already (the calendar).
+        opening_hours = OpeningHours.objects.all() if opening_hours is None else opening_hours
+        self.opening = {row.weekday: (row.opens, row.closes) for row in opening_hours}
         self.closures = list(Closure.objects.filter(first_day__lte=last_day, last_day__gte=first_day))
         self.working: dict[int, list[tuple[dt.time, dt.time]]] = {}
         for weekday, starts, ends in WorkingHours.objects.filter(practitioner=practitioner).values_list(

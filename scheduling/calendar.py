@@ -120,7 +120,7 @@ def calendar_grid(
     subject = {"practitioner": practitioner.pk} if practitioner else {"room": room.pk}
     if practitioner:
         availability = Availability(practitioner=practitioner, first_day=first_day, last_day=last_day, tz=tz,
-                                    settings=settings)
+                                    settings=settings, opening_hours=opening)
         grid.closed = _closed(days, availability.closures, availability.opening)
     else:
         hours = {row.weekday: row for row in opening}
