@@ -26,7 +26,7 @@ from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, 
 from scheduling.errors import BookingError, SlotTaken, database_clash_is_slot_taken
 from scheduling.models import AppointmentType, Practitioner, Series, Visit
 from scheduling.proposal import SeriesProposal
-from scheduling.reminders.upkeep import maintenance_reminders_refresh, visit_reminders_replace
+from scheduling.reminders.upkeep import maintenance_reminders_refresh, visit_reminders_add, visit_reminders_replace
 from scheduling.submissions import form_key_claim, form_key_guard, form_key_result
 from scheduling.tasks import notify_booked, notify_moved
 from staff.audit import audit_record
@@ -102,7 +102,7 @@ def series_book(
         )
         # Counted from the real present even when ``now`` records history (the demo's past
         # sessions get no reminder).
-        visit_reminders_replace(visits=visits, note="")
+        visit_reminders_add(visits=visits)
         audit_record(
             user=by, action="create", obj=series, patient_id=proposal.patient.pk,
             summary=f"Booked a series of {proposal.sessions_planned} sessions",
@@ -142,7 +142,7 @@ def visit_book(
             ends_at=ends_at,
             created_by=by,
         )
-        visit_reminders_replace(visits=[visit], note="")
+        visit_reminders_add(visits=[visit])
         if appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
             maintenance_reminders_refresh(patient_id=patient.pk)
         audit_record(user=by, action="create", obj=visit, patient_id=patient.pk, summary=f"Booked {appointment_type.name}")

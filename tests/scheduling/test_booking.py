@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from scheduling.booking import series_book, visit_book, visit_move, visit_move_following
 from scheduling.clock import to_local
 from scheduling.errors import BookingError, SlotTaken
-from scheduling.models import Series, TimeOff, Visit
+from scheduling.models import Reminder, Series, TimeOff, Visit
 from scheduling.visit_status import visit_cancel
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at, book_series, propose_series
@@ -71,6 +71,15 @@ def test_booking_a_series_reads_visits_once_and_only_around_its_sessions(clinic,
     reads = [q["sql"] for q in captured if q["sql"].startswith('SELECT "scheduling_visit"."id"')]
     assert len(reads) == 1
     assert reads[0].count('"scheduling_visit"."starts_at" >=') == len(proposal.sessions)
+
+
+def test_booking_new_visits_gives_each_a_reminder_without_looking_for_old_ones(clinic, lin, patient):
+    # Visits made in this transaction have no reminder to cancel: no UPDATE for them.
+    proposal = propose_series(patient, lin, clinic)
+    with CaptureQueriesContext(connection) as captured:
+        series = series_book(proposal=proposal, by=None)
+    assert not [q for q in captured if q["sql"].startswith('UPDATE "scheduling_reminder"')]
+    assert Reminder.objects.filter(visit__series=series, state=Reminder.State.PENDING).count() == 6
 
 
 def test_back_to_back_visits_fit_because_ranges_are_half_open(clinic, lin, patient):
