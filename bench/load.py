@@ -2,7 +2,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/acuclinic .venv/bin/python bench/load.py group-500k
 
-Starts gunicorn (2 sync workers, 127.0.0.1 only) on the size's benchmark database (seeded by
+Starts gunicorn as the Procfile does (clinic/gunicorn.py: gthread, keep-alive) with 2 workers
+(127.0.0.1 only) on the size's benchmark database (seeded by
 ``bench/run.py``), then 10 clients each log in through the real login form and request, in
 turn, the week calendar and a patient search as you type, until ``LOAD_REQUESTS`` (default
 2,000) requests are done or ``LOAD_SECONDS`` (default 60) have passed. Prints requests per
@@ -10,6 +11,7 @@ second, median and 95th-percentile latency, and errors; stops gunicorn.
 """
 
 import datetime as dt
+import http.client
 import http.cookiejar
 import os
 import re
@@ -45,9 +47,11 @@ def free_port() -> int:
 
 def start_gunicorn(size: str, port: int) -> subprocess.Popen:
     env = dict(os.environ, ACUCLINIC_BENCH_DB=database_for(size), DJANGO_SETTINGS_MODULE="bench.settings")
+    # The production settings (clinic/gunicorn.py: gthread workers, keep-alive) with 2 workers.
+    env.update(WEB_CONCURRENCY=str(WORKERS), WEB_BIND=f"127.0.0.1:{port}", DEBUG="0", LOG_LEVEL="WARNING")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "clinic.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-         "--access-logfile", "-", "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "clinic.wsgi", "--config", "python:clinic.gunicorn",
+         "--access-logfile", "/dev/null", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
@@ -64,11 +68,16 @@ def start_gunicorn(size: str, port: int) -> subprocess.Popen:
 
 
 class Client:
-    """One front-desk browser: its own cookies, logged in through the form."""
+    """One front-desk browser: its own cookies, logged in through the form, then one kept-alive
+    connection for its requests (as a browser keeps one; a new TCP connection per request would
+    spend the shared cores on the client rather than the server)."""
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        address = urllib.parse.urlsplit(base)
+        self.connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
 
     def login(self) -> None:
         page = self.opener.open(f"{self.base}/accounts/login/", timeout=30).read().decode()
@@ -82,10 +91,18 @@ class Client:
             sys.exit("login through the form failed")
 
     def get(self, path: str) -> None:
-        with self.opener.open(f"{self.base}{path}", timeout=30) as response:
-            response.read()
-            if response.status != 200:
-                raise urllib.error.HTTPError(path, response.status, "not OK", response.headers, None)
+        headers = {"Cookie": "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)}
+        try:
+            self.connection.request("GET", path, headers=headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed the idle kept-alive connection: a browser retries on a new one.
+            self.connection.close()
+            self.connection.request("GET", path, headers=headers)
+            response = self.connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise urllib.error.HTTPError(path, response.status, "not OK", response.headers, None)
 
 
 def run(base: str) -> dict:
@@ -111,7 +128,7 @@ def run(base: str) -> dict:
             started = time.perf_counter()
             try:
                 client.get(path)
-            except (urllib.error.URLError, OSError) as exc:
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
                 with lock:
                     errors.append(f"{path}: {exc}")
                 continue

@@ -4,6 +4,7 @@ prints one table with growth factors and ✓/✗ against the targets of issue 13
     .venv/bin/python bench/run.py                         # every size, SQLite files in var/bench/
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/acuclinic .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py clinic-10k group-500k  # some sizes only
+    DATABASE_URL=… .venv/bin/python bench/run.py --summary   # the lead's check: see BENCHMARKS.md
 
 Each size lives in a database of its own (``<name>_bench_<size>`` on the PostgreSQL server of
 ``DATABASE_URL``, or ``var/bench/<size>.sqlite3``), seeded once by ``bench/seed.py`` and reused
@@ -35,6 +36,7 @@ TARGETS = {
 }
 PAGE_KB_TARGET = 50
 GROWTH = ("group-5k", "group-500k")
+COLUMN = 42
 
 
 def database_for(size: str) -> str:
@@ -83,7 +85,7 @@ def print_table(results: dict[str, list[dict]]) -> None:
     for size, rows in results.items():
         for row in rows:
             by_name.setdefault(row["what"], {})[size] = row
-    header = f"{'operation':<26}" + "".join(f"{s:>32}" for s in sizes) + f"{'growth':>9}  target (largest size)"
+    header = f"{'operation':<26}" + "".join(f"{s:>{COLUMN}}" for s in sizes) + f"{'growth':>9}  target (largest size)"
     print(header)
     print("-" * len(header))
     for name, cells in by_name.items():
@@ -91,10 +93,11 @@ def print_table(results: dict[str, list[dict]]) -> None:
         for size in sizes:
             row = cells.get(size)
             if row is None:
-                line += f"{'':>32}"
+                line += f"{'':>{COLUMN}}"
                 continue
             extra = f" {row['bytes'] / 1024:.0f}kB" if "bytes" in row else ""
-            line += f"{row['median_ms']:>8.1f}ms {row['queries']:>3}q {row['peak_kib']:>5.0f}KiB{extra}".rjust(32)
+            cpu = f" cpu {row['cpu_ms']:.1f}" if "cpu_ms" in row else ""
+            line += f"{row['median_ms']:>8.1f}ms{cpu} {row['queries']:>3}q {row['peak_kib']:>5.0f}KiB{extra}".rjust(COLUMN)
         growth = _growth(name, cells)
         line += f"{growth:>8.2f}×" if growth is not None else f"{'':>9}"
         ms, queries, growth_target = TARGETS.get(name, (None, None, None))
@@ -106,7 +109,23 @@ def print_table(results: dict[str, list[dict]]) -> None:
         print(line)
 
 
+def summary() -> None:
+    """The check a lead runs on a quiet machine: the group's two sizes (targets and growth),
+    then the load test on the larger, with the load average and the time it all took."""
+    import time
+
+    from bench import load
+
+    started = time.monotonic()
+    main(list(GROWTH))
+    print()
+    load.main([GROWTH[-1]])
+    print(f"\nsummary done in {time.monotonic() - started:.0f} s")
+
+
 def main(argv: list[str]) -> None:
+    if argv == ["--summary"]:
+        return summary()
     sizes = argv or [name for name in SIZES if name != "tiny"]
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:

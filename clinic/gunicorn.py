@@ -9,6 +9,13 @@ import os
 # on another host, set WEB_BIND=0.0.0.0:8000.
 bind = os.environ.get("WEB_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads in each worker: while one request waits for PostgreSQL, another runs its Python, so
+# two workers serve ten clients without queueing behind each query (the load test, bench/load.py).
+# Each thread keeps its own database connection (CONN_MAX_AGE).
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# Browsers reuse the connection for the page's next request (static files, searches as you type).
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 # Development (DEBUG=1, as ./dev run sets): restart the workers when the code changes.
 reload = os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
 accesslog = "-"

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # Static files straight from the app process (compressed, cache-busting names); see STORAGES.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # ClinicSettings.load() reads the row once per request (never cached across requests).
+    "scheduling.middleware.clinic_settings_per_request",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -5,7 +5,9 @@ It reads only what a question needs, so years of a clinic group's history cost n
 
 - the practitioner's and the patient's visits in the window asked, in one query on a bounded
   index range (a visit lasts at most ``MAX_VISIT`` — a check constraint holds it — so one
-  overlapping the window starts at most that long before it), as plain tuples;
+  overlapping the window starts at most that long before it), as plain tuples; for a booking
+  that checks only its own times (``only_times``), just the visits around those times, the
+  rooms' with them, in one query;
 - the rooms' visits only for the exact times whose room is asked (``free_room``, a room named
   in ``problem``), fetched for all of them in one query (``prefetch_rooms``); for a long list of
   free slots, room by room in order, each asked only about the slots still without a room
@@ -98,14 +100,21 @@ class Availability:
         ignore_visit_ids: tuple[int, ...] | list[int] = (),
         tz: ZoneInfo | None = None,
         settings: ClinicSettings | None = None,
+        only_times: list[tuple[dt.datetime, dt.datetime]] | None = None,
+        opening_hours: list[OpeningHours] | None = None,
     ) -> None:
+        """``only_times``: the only times that will be asked about (a booking checking its
+        sessions): visits are read just around them, the rooms' with the practitioner's and
+        patient's in one query, instead of every visit of the window."""
         self.tz = tz or clinic_zone()
         self.practitioner = practitioner
         self.patient_id = patient_id
         self.first_day, self.last_day = first_day, last_day
         self.ignore_visit_ids = list(ignore_visit_ids)
         self.step = dt.timedelta(minutes=(settings or ClinicSettings.load()).slot_minutes)
-        self.opening = {row.weekday: (row.opens, row.closes) for row in OpeningHours.objects.all()}
+        # ``opening_hours``: the rows when the caller has read them already (the calendar).
+        opening_hours = OpeningHours.objects.all() if opening_hours is None else opening_hours
+        self.opening = {row.weekday: (row.opens, row.closes) for row in opening_hours}
         self.closures = list(Closure.objects.filter(first_day__lte=last_day, last_day__gte=first_day))
         self.working: dict[int, list[tuple[dt.time, dt.time]]] = {}
         for weekday, starts, ends in WorkingHours.objects.filter(practitioner=practitioner).values_list(
@@ -132,19 +141,43 @@ class Availability:
         )
         # (start, end, is the practitioner's, is the patient's, room)
         self.busy = _Intervals()
-        whose = Q(practitioner=practitioner) | Q(patient_id=patient_id) if patient_id else Q(practitioner=practitioner)
-        self.busy.extend([
-            (starts_at, visit_id, (starts_at, ends_at, practitioner_id == practitioner.pk,
-                                   bool(patient_id) and visit_patient_id == patient_id, room_id))
-            for visit_id, starts_at, ends_at, practitioner_id, visit_patient_id, room_id in self._visits(whose).values_list(
-                "id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id"
-            )
-        ])
         # Rooms' visits, by room, read only for the times asked (see prefetch_rooms).
         self.rooms = _Intervals()
         self._rooms_known: list[tuple[dt.datetime, dt.datetime]] = []
         self._holds: list[tuple[dt.datetime, dt.datetime, int | None]] = []
         self._window_rooms_read = False
+        self._busy_known: list[tuple[dt.datetime, dt.datetime]] | None = None
+        if only_times is None:
+            # Two index ranges joined by UNION, not one OR: each is then an index-only scan of
+            # the practitioner's (or patient's) visits (scheduling migration 0009).
+            columns = ("id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id")
+            rows = self._visits(Q(practitioner=practitioner)).values_list(*columns)
+            if patient_id:
+                rows = rows.union(self._visits(Q(patient_id=patient_id)).values_list(*columns))
+        else:
+            rows = self._visits_at(only_times)
+        self.busy.extend([
+            (starts_at, visit_id, (starts_at, ends_at, practitioner_id == practitioner.pk,
+                                   bool(patient_id) and visit_patient_id == patient_id, room_id))
+            for visit_id, starts_at, ends_at, practitioner_id, visit_patient_id, room_id in rows
+            if practitioner_id == practitioner.pk or (patient_id and visit_patient_id == patient_id)
+        ])
+
+    def _visits_at(self, times: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple]:
+        """Every blocking visit around ``times``, in one query: the practitioner's and patient's
+        become ``busy``, and those in rooms in use make the rooms known for these times."""
+        ranges = Q(pk__in=[])
+        self._busy_known = _merged(times)
+        for starts_at, ends_at in self._busy_known:
+            ranges |= Q(starts_at__gte=starts_at - MAX_VISIT, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        rows = list(
+            Visit.objects.filter(ranges, status__in=Visit.BLOCKING).exclude(id__in=self.ignore_visit_ids).order_by()
+            .values_list("id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id")
+        )
+        in_use = set(self.room_ids)
+        self.rooms.extend([(s, visit_id, (s, e, room)) for visit_id, s, e, _, _, room in rows if room in in_use])
+        self._rooms_known += self._busy_known
+        return rows
 
     def _visits(self, condition: Q, *, starts_at: dt.datetime | None = None, ends_at: dt.datetime | None = None):
         starts_at, ends_at = starts_at or self.window_start, ends_at or self.window_end
@@ -251,7 +284,12 @@ class Availability:
                 )
         return result
 
+    def _require_known(self, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+        if self._busy_known is not None and not any(s <= starts_at and ends_at <= e for s, e in self._busy_known):
+            raise ValueError("This availability was read only for other times (only_times).")
+
     def _clash(self, starts_at: dt.datetime, ends_at: dt.datetime) -> Problem | None:
+        self._require_known(starts_at, ends_at)
         # The first overlapping visit (in start order) says whose clash it is.
         for _start, _end, practitioners, patients, _room in self.busy.overlapping(starts_at, ends_at):
             if practitioners:
@@ -309,6 +347,7 @@ class Availability:
         if not starts:
             return []
         first, last = starts[0], starts[-1] + duration
+        self._require_known(first, last)
         busy = sorted(
             [(s, e) for s, e, practitioners, patients, _ in self.busy.overlapping(first, last) if practitioners or patients]
             + [(s, e) for s, e in self.time_off if overlaps(s, e, first, last)]

@@ -27,7 +27,7 @@ from scheduling.errors import BookingError, SlotTaken, database_clash_is_slot_ta
 from scheduling.freed_slots import slot_freed
 from scheduling.models import AppointmentType, FreedSlot, Practitioner, Series, Visit
 from scheduling.proposal import SeriesProposal
-from scheduling.reminders.upkeep import maintenance_reminders_refresh, visit_reminders_replace
+from scheduling.reminders.upkeep import maintenance_reminders_refresh, visit_reminders_add, visit_reminders_replace
 from scheduling.submissions import form_key_claim, form_key_guard, form_key_result
 from scheduling.tasks import notify_booked, notify_moved
 from staff.audit import audit_record
@@ -48,11 +48,11 @@ def _check(
 def _check_sessions(proposal: SeriesProposal, *, tz: ZoneInfo, now: dt.datetime) -> None:
     """Every session still free, checked inside the booking transaction."""
     days = [to_local(s.starts_at, tz).date() for s in proposal.sessions]
+    # Only the sessions' times are asked: the visits around them, rooms' included, in one query.
     availability = Availability(
         practitioner=proposal.practitioner, first_day=min(days), last_day=max(days),
-        patient_id=proposal.patient.pk, tz=tz,
+        patient_id=proposal.patient.pk, tz=tz, only_times=[(s.starts_at, s.ends_at) for s in proposal.sessions],
     )
-    availability.prefetch_rooms([(s.starts_at, s.ends_at) for s in proposal.sessions])
     for session in proposal.sessions:
         if session.starts_at <= now:
             raise BookingError(f"Session {session.sequence} is in the past.")
@@ -103,7 +103,7 @@ def series_book(
         )
         # Counted from the real present even when ``now`` records history (the demo's past
         # sessions get no reminder).
-        visit_reminders_replace(visits=visits, note="")
+        visit_reminders_add(visits=visits)
         audit_record(
             user=by, action="create", obj=series, patient_id=proposal.patient.pk,
             summary=f"Booked a series of {proposal.sessions_planned} sessions",
@@ -143,7 +143,7 @@ def visit_book(
             ends_at=ends_at,
             created_by=by,
         )
-        visit_reminders_replace(visits=[visit], note="")
+        visit_reminders_add(visits=[visit])
         if appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
             maintenance_reminders_refresh(patient_id=patient.pk)
         audit_record(user=by, action="create", obj=visit, patient_id=patient.pk, summary=f"Booked {appointment_type.name}")

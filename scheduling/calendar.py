@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling.availability import Availability, free_of
+from scheduling.availability import MAX_VISIT, Availability, free_of
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
 from scheduling.models import ClinicSettings, Closure, OpeningHours, Practitioner, Room, Visit
 
@@ -106,8 +106,11 @@ def calendar_grid(
     first_day, last_day = days[0], days[-1]
     window_start = dt.datetime.combine(first_day, dt.time.min, tzinfo=tz)
     window_end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    # The lower bound on starts_at (a visit lasts at most MAX_VISIT) keeps the index range to
+    # the days shown: without it PostgreSQL reads the practitioner's whole history.
     visits = Visit.objects.filter(
-        status__in=SHOWN_ON_CALENDAR, starts_at__lt=window_end, ends_at__gt=window_start
+        status__in=SHOWN_ON_CALENDAR, starts_at__gte=window_start - MAX_VISIT, starts_at__lt=window_end,
+        ends_at__gt=window_start,
     ).select_related("patient", "appointment_type", "room", "practitioner", "series")
     visits = list(visits.filter(practitioner=practitioner) if practitioner else visits.filter(room=room))
     _add_blocks(grid, visits, tz=tz, show_practitioner=practitioner is None)
@@ -117,7 +120,7 @@ def calendar_grid(
     subject = {"practitioner": practitioner.pk} if practitioner else {"room": room.pk}
     if practitioner:
         availability = Availability(practitioner=practitioner, first_day=first_day, last_day=last_day, tz=tz,
-                                    settings=settings)
+                                    settings=settings, opening_hours=opening)
         grid.closed = _closed(days, availability.closures, availability.opening)
     else:
         hours = {row.weekday: row for row in opening}

@@ -6,10 +6,30 @@ every minute.
 """
 
 from celery import shared_task
+from celery.signals import task_postrun, task_prerun
 from django.db import transaction
 
 from scheduling import intake_mail
+from scheduling.models.clinic import clinic_settings_scope
 from scheduling.reminders import health_check, notices, outbox, sending
+
+# Each task reads the clinic settings at most once (ClinicSettings.load), as a request does; the
+# scope closes when the task ends, so the next task sees an admin's edit.
+_task_scopes: dict[str, object] = {}
+
+
+@task_prerun.connect
+def _open_settings_scope(task_id: str, **kwargs) -> None:
+    scope = clinic_settings_scope()
+    scope.__enter__()
+    _task_scopes[task_id] = scope
+
+
+@task_postrun.connect
+def _close_settings_scope(task_id: str, **kwargs) -> None:
+    scope = _task_scopes.pop(task_id, None)
+    if scope is not None:
+        scope.__exit__(None, None, None)
 
 
 def publish_send(reminder_ids: list[int]) -> None:

@@ -7,11 +7,18 @@ times, so 09:00 stays 09:00 across a clock change.
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+# The settings row read in the current request or task (see ``clinic_settings_scope``); None
+# outside one, where every ``ClinicSettings.load()`` reads the row.
+_scope: ContextVar[dict | None] = ContextVar("clinic_settings_scope", default=None)
 
 # How far apart maintenance visits may be, for the clinic default and a patient's own interval.
 MAINTENANCE_WEEKS_MIN, MAINTENANCE_WEEKS_MAX = 1, 26
@@ -78,7 +85,15 @@ class ClinicSettings(models.Model):
 
     @classmethod
     def load(cls) -> "ClinicSettings":
+        """The settings row; read once per request or task (``clinic_settings_scope``), so a
+        page that asks in several places costs one query. Never cached across requests: an
+        admin's edit shows on the next page."""
+        scope = _scope.get()
+        if scope is not None and "settings" in scope:
+            return scope["settings"]
         obj, _ = cls.objects.get_or_create(pk=1)
+        if scope is not None:
+            scope["settings"] = obj
         return obj
 
     @property
@@ -86,6 +101,18 @@ class ClinicSettings(models.Model):
         # Read-only here: the zone comes from the environment (CLINIC_TIME_ZONE) so that Celery,
         # Django and this app can never disagree.
         return settings.TIME_ZONE
+
+
+@contextmanager
+def clinic_settings_scope() -> Iterator[None]:
+    """Within it, ``ClinicSettings.load()`` reads the row once (the middleware
+    ``scheduling.middleware.clinic_settings_per_request`` opens one per request, the Celery
+    signals in ``scheduling.tasks`` one per task). Scopes nest: an inner one reads afresh."""
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
 
 
 class Room(models.Model):

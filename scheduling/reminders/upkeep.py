@@ -47,8 +47,14 @@ def _visit_reminder(visit: Visit, *, hours: int, now: dt.datetime) -> Reminder |
 def visit_reminders_replace(*, visits: list[Visit], note: str, now: dt.datetime | None = None) -> list[Reminder]:
     """For booked, moved or cancelled visits: cancels each one's waiting reminder and, for those
     still booked and ahead, makes one for the current time. Call inside the booking's transaction."""
-    now = now or timezone.now()
     _cancel(Reminder.objects.filter(kind=Reminder.Kind.VISIT_UPCOMING, visit__in=[v.pk for v in visits]), note)
+    return visit_reminders_add(visits=visits, now=now)
+
+
+def visit_reminders_add(*, visits: list[Visit], now: dt.datetime | None = None) -> list[Reminder]:
+    """For visits just created (nothing to cancel yet): a reminder for each one booked and
+    ahead. Call inside the booking's transaction."""
+    now = now or timezone.now()
     hours = ClinicSettings.load().visit_reminder_hours
     rows = [r for r in (_visit_reminder(v, hours=hours, now=now) for v in visits) if r]
     return Reminder.objects.bulk_create(rows)

@@ -1,7 +1,8 @@
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from scheduling.availability import MAX_VISIT, free_slots
 from scheduling.booking import visit_book
@@ -88,3 +89,13 @@ def test_the_database_refuses_a_visit_longer_than_eight_hours(clinic, lin, patie
     with pytest.raises(IntegrityError), transaction.atomic():
         Visit.objects.create(starts_at=start + dt.timedelta(days=1),
                              ends_at=start + dt.timedelta(days=1) + MAX_VISIT + dt.timedelta(minutes=1), **fields)
+
+
+def test_the_practitioners_and_patients_visits_are_read_as_two_index_ranges(clinic, lin, patient):
+    # One OR over both led PostgreSQL to walk every practitioner's visits of the window; a UNION
+    # of the two ranges is two index-only scans (migration 0009), whatever the history.
+    with CaptureQueriesContext(connection) as captured:
+        free_slots(practitioner=lin, first_day=TUESDAY, last_day=TUESDAY + dt.timedelta(weeks=12),
+                   duration=dt.timedelta(minutes=60), patient_id=patient.pk)
+    [busy] = [q["sql"] for q in captured if '"scheduling_visit"."patient_id"' in q["sql"]]
+    assert " UNION " in busy and '"scheduling_visit"."practitioner_id" = ' in busy

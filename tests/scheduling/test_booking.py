@@ -2,11 +2,12 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from scheduling.booking import series_book, visit_book, visit_move, visit_move_following
 from scheduling.clock import to_local
 from scheduling.errors import BookingError, SlotTaken
-from scheduling.models import Series, TimeOff, Visit
+from scheduling.models import Reminder, Series, TimeOff, Visit
 from scheduling.visit_status import visit_cancel
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at, book_series, propose_series
@@ -39,6 +40,46 @@ def test_series_with_a_slot_taken_meanwhile_books_nothing(clinic, lin, patient):
 
     assert not Series.objects.exists()
     assert list(Visit.objects.all()) == [other]
+
+
+def test_series_whose_patient_was_booked_elsewhere_meanwhile_books_nothing(clinic, lin, sara, patient):
+    proposal = propose_series(patient, lin, clinic)
+    visit_book(patient=patient, practitioner=sara, appointment_type=clinic.treatment,
+               starts_at=at("2026-03-17", "09:30"), by=None)
+
+    with pytest.raises(SlotTaken, match="Session 3, .*The patient already has a visit then"):
+        series_book(proposal=proposal, by=None)
+    assert not Series.objects.exists()
+
+
+def test_series_whose_room_was_taken_meanwhile_books_nothing(clinic, lin, sara, patient):
+    proposal = propose_series(patient, lin, clinic)
+    room = proposal.sessions[1].room_id
+    visit_book(patient=PatientFactory(), practitioner=sara, appointment_type=clinic.treatment,
+               starts_at=at("2026-03-10", "10:45"), by=None, room_id=room)
+
+    with pytest.raises(SlotTaken, match="Session 2, .*That room is taken then"):
+        series_book(proposal=proposal, by=None)
+    assert not Series.objects.exists()
+
+
+def test_booking_a_series_reads_visits_once_and_only_around_its_sessions(clinic, lin, patient):
+    # Not the weeks between the sessions, and the rooms' visits in the same query (issue 13).
+    proposal = propose_series(patient, lin, clinic)
+    with CaptureQueriesContext(connection) as captured:
+        series_book(proposal=proposal, by=None)
+    reads = [q["sql"] for q in captured if q["sql"].startswith('SELECT "scheduling_visit"."id"')]
+    assert len(reads) == 1
+    assert reads[0].count('"scheduling_visit"."starts_at" >=') == len(proposal.sessions)
+
+
+def test_booking_new_visits_gives_each_a_reminder_without_looking_for_old_ones(clinic, lin, patient):
+    # Visits made in this transaction have no reminder to cancel: no UPDATE for them.
+    proposal = propose_series(patient, lin, clinic)
+    with CaptureQueriesContext(connection) as captured:
+        series = series_book(proposal=proposal, by=None)
+    assert not [q for q in captured if q["sql"].startswith('UPDATE "scheduling_reminder"')]
+    assert Reminder.objects.filter(visit__series=series, state=Reminder.State.PENDING).count() == 6
 
 
 def test_back_to_back_visits_fit_because_ranges_are_half_open(clinic, lin, patient):

@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from scheduling.booking import visit_book
@@ -116,3 +118,14 @@ def test_calendar_cells_say_confirmed_arrived_and_shifted_in_words(front_desk_cl
     assert sum("Confirmed by patient" in b for b in blocks) == 1
     assert sum("Arrived" in b for b in blocks) == 1
     assert sum("Shifted from the series" in b for b in blocks) == 1
+
+
+@pytest.mark.parametrize("subject", ["practitioner", "room"])
+def test_the_calendar_reads_visits_on_a_bounded_range_of_start_times(clinic, lin, subject):
+    # Without a lower bound on starts_at, the index range of the visits query reaches back to
+    # the first visit ever: years of history (issue 13).
+    with CaptureQueriesContext(connection) as captured:
+        whom = {"practitioner": lin} if subject == "practitioner" else {"room": clinic.rooms[0]}
+        calendar_grid(days=[dt.date(2026, 3, 3)], **whom)
+    [blocks_query] = [q["sql"] for q in captured if 'JOIN "patients_patient"' in q["sql"]]
+    assert '"scheduling_visit"."starts_at" >=' in blocks_query

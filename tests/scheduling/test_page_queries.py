@@ -85,9 +85,9 @@ def pages(lin, clinic, patient):
 # staff who decide about visits inside closures the count behind that banner (``BANNER``).
 BANNER = 1
 EXPECTED = {
-    # the clinic settings are read once for the grid and its availability
-    "practitioner day": 17 + BANNER,
-    "practitioner week": 17 + BANNER,
+    # the clinic settings and opening hours are read once for the grid and its availability
+    "practitioner day": 16 + BANNER,
+    "practitioner week": 16 + BANNER,
     "room day": 12 + BANNER,
     "room week": 12 + BANNER,
     # + its reminder history and the patient's link actions (one query each, the latest 50)
