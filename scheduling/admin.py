@@ -20,7 +20,8 @@ from staff.admin import ReadOnlyAdminMixin
 @admin.register(ClinicSettings)
 class ClinicSettingsAdmin(admin.ModelAdmin):
     fields = ("name", "address", "phone", "time_zone", "maintenance_weeks", "visit_reminder_hours",
-              "maintenance_reminder_days", "late_cancel_hours", "slot_minutes")
+              "maintenance_reminder_days", "late_cancel_hours", "slot_minutes",
+              "patient_min_notice_hours")
     # The zone comes from the environment (CLINIC_TIME_ZONE); shown here so admins can see it.
     readonly_fields = ("time_zone",)
 

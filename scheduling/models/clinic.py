@@ -14,6 +14,8 @@ from django.db.models import Q
 
 # How far apart maintenance visits may be, for the clinic default and a patient's own interval.
 MAINTENANCE_WEEKS_MIN, MAINTENANCE_WEEKS_MAX = 1, 26
+# How soon a patient may book or move a visit through an e-mail link (hours from now).
+PATIENT_NOTICE_HOURS_MIN, PATIENT_NOTICE_HOURS_MAX = 0, 168
 
 class Weekday(models.IntegerChoices):
     # Python's date.weekday() numbering, so no translation is needed anywhere.
@@ -47,6 +49,11 @@ class ClinicSettings(models.Model):
     slot_minutes = models.PositiveSmallIntegerField(
         "booking grid in minutes", default=15, help_text="Visits start on this grid (e.g. 09:00, 09:15, ...)."
     )
+    patient_min_notice_hours = models.PositiveSmallIntegerField(
+        "patients book or move at least (hours) ahead",
+        default=24,
+        help_text="Through their e-mail links, patients are offered no time sooner than this (0–168).",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "clinic settings"
@@ -57,6 +64,11 @@ class ClinicSettings(models.Model):
                 name="clinic_maintenance_weeks_range",
             ),
             models.CheckConstraint(condition=Q(slot_minutes__in=[5, 10, 15, 20, 30, 60]), name="clinic_slot_minutes_grid"),
+            models.CheckConstraint(
+                condition=Q(patient_min_notice_hours__gte=PATIENT_NOTICE_HOURS_MIN)
+                & Q(patient_min_notice_hours__lte=PATIENT_NOTICE_HOURS_MAX),
+                name="clinic_patient_min_notice_range",
+            ),
         ]
 
     def __str__(self) -> str:

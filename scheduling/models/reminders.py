@@ -129,6 +129,9 @@ class PatientRequest(models.Model):
         CONFIRMED = "confirmed", "Confirmed the visit"
         CANCELLED = "cancelled", "Cancelled the visit"
         STOPPED = "stopped", "Stopped reminder e-mails"
+        # The patient chose a time themselves (scheduling/self_booking.py).
+        MOVED = "moved", "Moved the visit"
+        BOOKED = "booked", "Booked online"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="scheduling_requests")
