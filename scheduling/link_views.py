@@ -13,7 +13,7 @@ from scheduling.clock import to_local
 from scheduling.models import ClinicSettings
 from scheduling.reminders.actions import REQUESTS, link_act, link_open
 from scheduling.reminders.tokens import LinkError
-from scheduling.self_booking import CHOOSING, choice_open
+from scheduling.self_booking import CHOOSING, choice_check
 from scheduling.self_booking_views import choose_page
 
 # What a friendly page says, by LinkError.reason, and its HTTP status.
@@ -47,7 +47,7 @@ def link_page(request, token: str):
         link = link_open(token=token)
         if link.action in CHOOSING:
             # The patient chooses a time themselves (scheduling/self_booking.py).
-            link = choice_open(token=token)
+            link = choice_check(link)
             return choose_page(request, token, link, note_form=NoteForm(request.POST or None))
     except LinkError as exc:
         return _problem(request, exc.reason)

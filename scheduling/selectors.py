@@ -27,7 +27,10 @@ def patient_timeline(patient: Patient) -> dict:
     )
     maintenance = MaintenanceSchedule.objects.filter(patient=patient).first()
     reminders = list(patient.reminders.select_related("visit").order_by("-due_at", "-id")[:TIMELINE_REMINDERS])
-    return {"series_list": series, "visits": visits, "maintenance": maintenance, "reminders": reminders}
+    # What the patient did through their e-mail links (chose a time, asked, confirmed, ...).
+    requests = list(patient.scheduling_requests.order_by("-created_at", "-id")[:TIMELINE_REMINDERS])
+    return {"series_list": series, "visits": visits, "maintenance": maintenance, "reminders": reminders,
+            "patient_requests": requests}
 
 
 def patient_summary(patient: Patient, *, upcoming: int = 5) -> dict:

@@ -77,10 +77,10 @@ def _window(link: Link, *, today: dt.date) -> tuple[dt.date, dt.date]:
     return today, today + dt.timedelta(days=NEW_TIME_DAYS)
 
 
-def choice_open(*, token: str, now: dt.datetime | None = None) -> Link:
-    """Checks a link whose page offers times; raises ``LinkError`` if it cannot be used."""
+def choice_check(link: Link, *, now: dt.datetime | None = None) -> Link:
+    """Checks an opened link (``link_open``) whose page offers times; raises ``LinkError`` if it
+    cannot be used."""
     now = now or timezone.now()
-    link = link_open(token=token, now=now)
     if link.action not in CHOOSING:
         raise LinkError(INVALID)
     # Booked meanwhile (by the front desk): this link has nothing left to do.
@@ -124,7 +124,10 @@ def blocked_reasons(*, link: Link) -> list[str]:
     return treatment_blocked(patient_id=link.reminder.patient_id)
 
 
-def _refer_to_desk(link: Link, *, note: str) -> None:
+BLOCKED_NOTE = "Tried to choose a time online; the latest screening blocks treatment."
+
+
+def refer_to_desk(*, link: Link, note: str = BLOCKED_NOTE) -> None:
     """Instead of booking: the link is used for a request the front desk follows up."""
     try:
         with transaction.atomic():
@@ -141,9 +144,9 @@ def choice_book(*, token: str, starts_at: dt.datetime, now: dt.datetime | None =
     was taken since the page was shown) or ``BookingError`` (not a time offered); only a booking
     uses the link."""
     now = now or timezone.now()
-    link = choice_open(token=token, now=now)
+    link = choice_check(link_open(token=token, now=now), now=now)
     if blocked_reasons(link=link):
-        _refer_to_desk(link, note="Tried to choose a time online; the latest screening blocks treatment.")
+        refer_to_desk(link=link)
         raise TreatmentBlocked("Your health answers mean the clinic needs to speak to you before booking.")
     clinic = ClinicSettings.load()
     if starts_at < notice_earliest(now=now, clinic=clinic):

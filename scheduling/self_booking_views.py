@@ -14,7 +14,7 @@ from scheduling.clock import to_local
 from scheduling.errors import BookingError, SlotTaken
 from scheduling.models import ClinicSettings
 from scheduling.reminders.actions import Link, link_act
-from scheduling.self_booking import TreatmentBlocked, blocked_reasons, choice_book, choice_offer
+from scheduling.self_booking import TreatmentBlocked, blocked_reasons, choice_book, choice_offer, refer_to_desk
 
 
 class ChoiceForm(forms.Form):
@@ -30,16 +30,18 @@ class ChoiceForm(forms.Form):
         return value
 
 
-def _context(link: Link, **extra) -> dict:
+def _context(link: Link, clinic: ClinicSettings | None = None, **extra) -> dict:
     visit = link.reminder.visit
-    return {"link": link, "clinic": ClinicSettings.load(), "starts": to_local(visit.starts_at) if visit else None, **extra}
+    return {"link": link, "clinic": clinic or ClinicSettings.load(),
+            "starts": to_local(visit.starts_at) if visit else None, **extra}
 
 
 def _choose(request, link: Link, note_form, *, form: ChoiceForm | None = None, taken: bool = False, status: int = 200):
-    offer = choice_offer(link=link)
+    clinic = ClinicSettings.load()
+    offer = choice_offer(link=link, clinic=clinic)
     days = [(day, [(start.isoformat(), to_local(start)) for start in starts]) for day, starts in offer.days]
     return render(request, "scheduling/links/choose.html",
-                  _context(link, offer=offer, days=days, form=form, taken=taken, note_form=note_form), status=status)
+                  _context(link, clinic, offer=offer, days=days, form=form, taken=taken, note_form=note_form), status=status)
 
 
 def choose_page(request, token: str, link: Link, *, note_form):
@@ -49,11 +51,15 @@ def choose_page(request, token: str, link: Link, *, note_form):
         # The request form of a blocked patient, or of one who found no time that suits.
         link_act(token=token, note=note_form.cleaned_data["note"])
         return render(request, "scheduling/links/done.html", _context(link))
-    if blocked:
+    if blocked and "starts_at" not in request.POST:
         return render(request, "scheduling/links/blocked.html", _context(link, form=note_form, refused=False),
                       status=400 if note_form.errors else 200)
     if request.method != "POST":
         return _choose(request, link, note_form)
+    if blocked:
+        # A time posted from a page shown before the screening changed.
+        refer_to_desk(link=link)
+        return render(request, "scheduling/links/blocked.html", _context(link, refused=True), status=409)
     form = ChoiceForm(request.POST)
     if not form.is_valid():
         return _choose(request, link, note_form, form=form, status=400)

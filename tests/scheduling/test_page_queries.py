@@ -91,7 +91,7 @@ EXPECTED = {
     "room day": 12 + BANNER,
     "room week": 12 + BANNER,
     # + its reminder history (one query, the latest 50)
-    "patient timeline": 11 + BANNER,
+    "patient timeline": 12 + BANNER,  # + what the patient did through their links
     # + one audit insert for the page and every patient row shown (lists below too)
     "maintenance list": 9 + BANNER,
     "visit": 9 + BANNER,
