@@ -1,5 +1,6 @@
 """Patients choosing a time themselves, from the links in their e-mails: another time for a visit
-("ask for another time") and a maintenance visit ("book maintenance").
+("ask for another time"), a maintenance visit ("book maintenance") and the rest of their course
+("book the remaining sessions", proposed by ``scheduling.proposal`` and confirmed as a whole).
 
 The times offered are the patient's own practitioner's free times (``scheduling.availability``),
 no sooner than the clinic's ``patient_min_notice_hours``; the chosen one is booked through the same
@@ -20,17 +21,27 @@ from scheduling import booking
 from scheduling.availability import Availability
 from scheduling.clock import to_local
 from scheduling.errors import BookingError, SlotTaken
-from scheduling.models import AppointmentType, ClinicSettings, LinkUse, MaintenanceSchedule, PatientRequest, Practitioner, Visit
+from scheduling.models import (
+    AppointmentType,
+    ClinicSettings,
+    LinkUse,
+    MaintenanceSchedule,
+    PatientRequest,
+    Practitioner,
+    Series,
+    Visit,
+)
+from scheduling.proposal import SeriesProposal, series_rest_propose
 from scheduling.reminders.actions import Link, link_open
 from scheduling.reminders.patient_requests import patient_request_create
 from scheduling.reminders.tokens import INVALID, OUTDATED, USED, Action, LinkError
-from scheduling.reminders.upkeep import maintenance_booked
+from scheduling.reminders.upkeep import maintenance_booked, unbooked_sessions
 from scheduling.selectors import maintenance_type
 from scheduling.tasks import notify_booked
 from scheduling.treatment_gate import treatment_blocked
 
-# The actions whose page offers times to choose from.
-CHOOSING = (Action.NEW_TIME, Action.MAINTENANCE)
+# The actions whose page offers times to choose from (SERIES: the rest of the course at once).
+CHOOSING = (Action.NEW_TIME, Action.MAINTENANCE, Action.SERIES)
 # "Ask for another time" looks this far ahead; "book maintenance" this far around the due date.
 NEW_TIME_DAYS = 21
 MAINTENANCE_DAYS_BEFORE, MAINTENANCE_DAYS_AFTER = 7, 14
@@ -116,9 +127,50 @@ def choice_offer(*, link: Link, now: dt.datetime | None = None, clinic: ClinicSe
     return offer
 
 
+def series_offer(*, link: Link, now: dt.datetime | None = None, clinic: ClinicSettings | None = None) -> SeriesProposal | None:
+    """The remaining sessions of the link's series, placed on its cadence (``series_rest_propose``),
+    none sooner than the notice window; None if nothing is left to book."""
+    now = now or timezone.now()
+    series = link.reminder.series
+    left = unbooked_sessions(series)
+    if series.status != Series.Status.ACTIVE or left <= 0:
+        return None
+    return series_rest_propose(series=series, sessions=left,
+                               earliest=notice_earliest(now=now, clinic=clinic or ClinicSettings.load()))
+
+
+def series_choice_book(*, token: str, proposal: SeriesProposal, now: dt.datetime | None = None) -> list[Visit]:
+    """Books the proposal the patient confirmed (signed by the page that showed it) through the
+    link ``token``: the remaining sessions of their series, all or none. Raises as ``choice_book``."""
+    now = now or timezone.now()
+    link = choice_check(link_open(token=token, now=now), now=now)
+    if link.action != Action.SERIES:
+        raise LinkError(INVALID)
+    if blocked_reasons(link=link):
+        refer_to_desk(link=link)
+        raise TreatmentBlocked("Your health answers mean the clinic needs to speak to you before booking.")
+    earliest = notice_earliest(now=now, clinic=ClinicSettings.load())
+    if any(session.starts_at is None or session.starts_at < earliest for session in proposal.sessions):
+        raise SlotTaken("These times can no longer be booked online.")
+    try:
+        with transaction.atomic():
+            LinkUse.objects.create(reminder=link.reminder, action=link.action, used_at=timezone.now())
+            visits = booking.series_rest_book(series=link.reminder.series, proposal=proposal, by=None)
+            first = f"{to_local(visits[0].starts_at):%a %d %b %Y %H:%M}"
+            patient_request_create(reminder=link.reminder, kind=PatientRequest.Kind.BOOKED,
+                                   note=f"Booked the remaining {len(visits)} sessions online, from {first}")
+    except IntegrityError:
+        raise LinkError(USED) from None
+    return visits
+
+
 def blocked_reasons(*, link: Link) -> list[str]:
     """Why the patient may not choose a treatment time online (empty: they may)."""
-    kind = link.reminder.visit.appointment_type.kind if link.reminder.visit else AppointmentType.Kind.MAINTENANCE
+    reminder = link.reminder
+    if reminder.visit:
+        kind = reminder.visit.appointment_type.kind
+    else:
+        kind = reminder.series.appointment_type.kind if reminder.series else AppointmentType.Kind.MAINTENANCE
     if kind == AppointmentType.Kind.CONSULTATION:
         return []
     return treatment_blocked(patient_id=link.reminder.patient_id)
@@ -145,6 +197,8 @@ def choice_book(*, token: str, starts_at: dt.datetime, now: dt.datetime | None =
     uses the link."""
     now = now or timezone.now()
     link = choice_check(link_open(token=token, now=now), now=now)
+    if link.action == Action.SERIES:  # confirmed as a whole: series_choice_book
+        raise LinkError(INVALID)
     if blocked_reasons(link=link):
         refer_to_desk(link=link)
         raise TreatmentBlocked("Your health answers mean the clinic needs to speak to you before booking.")

@@ -1,20 +1,32 @@
 """The link pages where a patient chooses a time (``scheduling.self_booking``): another time for
-a visit, or a maintenance visit. Reached through ``link_views.link_page``; GET shows the times,
-the page's button POSTs the chosen one. A patient whose screening blocks treatment, or for whom
-no time is free online, gets the request form instead (the front desk calls them).
+a visit, a maintenance visit, or the remaining sessions of their course. Reached through
+``link_views.link_page``; GET shows the times, the page's button POSTs the choice. A patient whose
+screening blocks treatment, or for whom no time suits, gets the request form instead (the front
+desk calls them).
 """
 
 import datetime as dt
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
 from scheduling.clock import to_local
 from scheduling.errors import BookingError, SlotTaken
-from scheduling.models import ClinicSettings
+from scheduling.forms import proposal_from_payload, proposal_payload
+from scheduling.models import ClinicSettings, Reminder
+from scheduling.proposal import SeriesProposal
 from scheduling.reminders.actions import Link, link_act
-from scheduling.self_booking import TreatmentBlocked, blocked_reasons, choice_book, choice_offer, refer_to_desk
+from scheduling.self_booking import (
+    TreatmentBlocked,
+    blocked_reasons,
+    choice_book,
+    choice_offer,
+    refer_to_desk,
+    series_choice_book,
+    series_offer,
+)
 
 
 class ChoiceForm(forms.Form):
@@ -30,10 +42,54 @@ class ChoiceForm(forms.Form):
         return value
 
 
+class SeriesRestForm(forms.Form):
+    """The "Book these sessions" button: it carries only the proposal the page showed, signed by
+    the server for this one link (as ``SeriesConfirmForm`` does for staff); the times are checked
+    again when booked."""
+
+    SALT = "scheduling.self-booking-series"
+    MAX_AGE = dt.timedelta(hours=1)
+    proposal = forms.CharField(widget=forms.HiddenInput, error_messages={
+        "required": "These times were not sent with the button; please look at them again."})
+
+    def __init__(self, *args, reminder: Reminder, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reminder = reminder
+
+    @classmethod
+    def for_proposal(cls, proposal: SeriesProposal, *, reminder: Reminder) -> "SeriesRestForm":
+        signed = signing.dumps({**proposal_payload(proposal, user_id=None), "r": reminder.pk}, salt=cls.SALT, compress=True)
+        return cls(initial={"proposal": signed}, reminder=reminder)
+
+    def clean_proposal(self) -> SeriesProposal:
+        try:
+            payload = signing.loads(self.cleaned_data["proposal"], salt=self.SALT, max_age=self.MAX_AGE)
+        except signing.BadSignature:  # also an expired one: either way, look again
+            raise ValidationError("These times are out of date; here they are again.") from None
+        if payload.get("r") != self.reminder.pk:
+            raise ValidationError("These times are out of date; here they are again.")
+        return proposal_from_payload(payload)
+
+
 def _context(link: Link, clinic: ClinicSettings | None = None, **extra) -> dict:
     visit = link.reminder.visit
     return {"link": link, "clinic": clinic or ClinicSettings.load(),
             "starts": to_local(visit.starts_at) if visit else None, **extra}
+
+
+def _ask_or_blocked(request, token: str, link: Link, note_form, blocked: list[str]):
+    """The request form's POST, and the page of a patient who may not book online; None otherwise."""
+    if request.method == "POST" and "ask" in request.POST and note_form.is_valid():
+        link_act(token=token, note=note_form.cleaned_data["note"])
+        return render(request, "scheduling/links/done.html", _context(link))
+    if not blocked:
+        return None
+    if request.method == "POST" and "ask" not in request.POST:
+        # A choice posted from a page shown before the screening changed.
+        refer_to_desk(link=link)
+        return render(request, "scheduling/links/blocked.html", _context(link, refused=True), status=409)
+    return render(request, "scheduling/links/blocked.html", _context(link, form=note_form, refused=False),
+                  status=400 if note_form.errors else 200)
 
 
 def _choose(request, link: Link, note_form, *, form: ChoiceForm | None = None, taken: bool = False, status: int = 200):
@@ -41,25 +97,17 @@ def _choose(request, link: Link, note_form, *, form: ChoiceForm | None = None, t
     offer = choice_offer(link=link, clinic=clinic)
     days = [(day, [(start.isoformat(), to_local(start)) for start in starts]) for day, starts in offer.days]
     return render(request, "scheduling/links/choose.html",
-                  _context(link, clinic, offer=offer, days=days, form=form, taken=taken, note_form=note_form), status=status)
+                  _context(link, clinic, offer=offer, days=days, form=form, taken=taken, note_form=note_form),
+                  status=status)
 
 
 def choose_page(request, token: str, link: Link, *, note_form):
-    """GET: the free times (or, when blocked or none is free, the request form); POST: books one."""
-    blocked = blocked_reasons(link=link)
-    if request.method == "POST" and "ask" in request.POST and note_form.is_valid():
-        # The request form of a blocked patient, or of one who found no time that suits.
-        link_act(token=token, note=note_form.cleaned_data["note"])
-        return render(request, "scheduling/links/done.html", _context(link))
-    if blocked and "starts_at" not in request.POST:
-        return render(request, "scheduling/links/blocked.html", _context(link, form=note_form, refused=False),
-                      status=400 if note_form.errors else 200)
+    """Another time or maintenance. GET: the free times; POST: books the one chosen."""
+    response = _ask_or_blocked(request, token, link, note_form, blocked_reasons(link=link))
+    if response is not None:
+        return response
     if request.method != "POST":
         return _choose(request, link, note_form)
-    if blocked:
-        # A time posted from a page shown before the screening changed.
-        refer_to_desk(link=link)
-        return render(request, "scheduling/links/blocked.html", _context(link, refused=True), status=409)
     form = ChoiceForm(request.POST)
     if not form.is_valid():
         return _choose(request, link, note_form, form=form, status=400)
@@ -73,4 +121,35 @@ def choose_page(request, token: str, link: Link, *, note_form):
     except BookingError as exc:
         form.add_error("starts_at", exc.messages[0])
         return _choose(request, link, note_form, form=form, status=400)
-    return render(request, "scheduling/links/chosen.html", _context(link, visit=visit, when=to_local(visit.starts_at)))
+    return render(request, "scheduling/links/chosen.html", _context(link, visits=[visit]))
+
+
+def _series(request, link: Link, note_form, *, form: SeriesRestForm | None = None, taken: bool = False,
+            status: int = 200):
+    clinic = ClinicSettings.load()
+    proposal = series_offer(link=link, clinic=clinic)
+    confirm = SeriesRestForm.for_proposal(proposal, reminder=link.reminder) if proposal and proposal.complete else None
+    sessions = [(s, to_local(s.starts_at) if s.starts_at else None) for s in proposal.sessions] if proposal else []
+    return render(request, "scheduling/links/series.html",
+                  _context(link, clinic, proposal=proposal, sessions=sessions, confirm=confirm, form=form,
+                           taken=taken, note_form=note_form), status=status)
+
+
+def series_page(request, token: str, link: Link, *, note_form):
+    """The remaining sessions. GET: the proposed times; POST: books them all (the signed proposal)."""
+    response = _ask_or_blocked(request, token, link, note_form, blocked_reasons(link=link))
+    if response is not None:
+        return response
+    if request.method != "POST":
+        return _series(request, link, note_form)
+    form = SeriesRestForm(request.POST, reminder=link.reminder)
+    if not form.is_valid():
+        return _series(request, link, note_form, form=form, status=400)
+    try:
+        visits = series_choice_book(token=token, proposal=form.cleaned_data["proposal"])
+    except TreatmentBlocked:
+        return render(request, "scheduling/links/blocked.html", _context(link, refused=True), status=409)
+    except BookingError:
+        # Taken since the page was shown (or the course changed): a fresh proposal.
+        return _series(request, link, note_form, taken=True, status=409)
+    return render(request, "scheduling/links/chosen.html", _context(link, visits=visits))

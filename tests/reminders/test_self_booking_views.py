@@ -3,6 +3,7 @@ free times and changes nothing; POST books once; an expired, altered or reused l
 meanwhile, a time inside the notice window or a blocking screening changes nothing (no 500)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -11,10 +12,11 @@ from icalendar import Calendar
 
 from scheduling.models import LinkUse, PatientRequest, Reminder, Visit
 from scheduling.reminders.tokens import link_token
-from tests.factories import ScreeningFactory
-from tests.reminders.factories import book_visit
+from scheduling.visit_status import visit_cancel
+from tests.factories import PatientFactory, ScreeningFactory
+from tests.reminders.factories import book_visit, series_two_left
 from tests.reminders.test_notices import eager  # noqa: F401  (fixture)
-from tests.scheduling.factories import at
+from tests.scheduling.factories import at, book_series
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -141,3 +143,56 @@ def test_the_page_runs_a_fixed_number_of_queries(client, clinic, lin, visit, pag
         book_visit(clinic=clinic, practitioner=lin, starts=(f"2026-03-{day:02d}", "16:00"))
     with django_assert_num_queries(10):
         assert client.get(page).status_code == 200
+
+
+# --- The remaining sessions --------------------------------------------------------------------------
+@pytest.fixture
+def series_reminder(clinic, lin, patient):
+    return series_two_left(clinic=clinic, practitioner=lin, patient=patient)
+
+
+@pytest.fixture
+def series_page(series_reminder):
+    return reverse("links:page", kwargs={"token": link_token(reminder=series_reminder, action="series")})
+
+
+def signed_proposal(html: str) -> str:
+    return re.search(r'name="proposal" value="([^"]+)"', html).group(1)
+
+
+def rest_booked(series_reminder) -> int:
+    return Visit.objects.filter(series=series_reminder.series, sequence__gt=6).count()
+
+
+def test_the_remaining_sessions_page_shows_them_and_books_them_on_the_button(client, series_reminder, series_page):
+    opened = client.get(series_page)
+    html = opened.content.decode()
+    assert opened.status_code == 200 and "Tuesday 31 March 2026 at 10:00" in html and "Tuesday 7 April 2026 at 10:00" in html
+    assert rest_booked(series_reminder) == 0
+    booked = Client().post(series_page, {"proposal": signed_proposal(html)})
+    assert booked.status_code == 200 and b"Your sessions are booked" in booked.content
+    assert rest_booked(series_reminder) == 2
+    again = client.post(series_page, {"proposal": signed_proposal(html)})
+    assert again.status_code == 410 and rest_booked(series_reminder) == 2
+
+
+def test_an_altered_or_foreign_proposal_books_nothing(client, clinic, lin, series_reminder, series_page):
+    signed = signed_proposal(client.get(series_page).content.decode())
+    assert client.post(series_page, {"proposal": signed[:-3] + "AAA"}).status_code == 400
+    # A proposal signed for another patient's link is refused on this one.
+    other = book_series(patient=PatientFactory(), practitioner=lin, clinic=clinic, first_day="2026-03-04")
+    visit_cancel(visit=other.visits.get(sequence=6), reason="Away", by=None)
+    other_reminder = Reminder.objects.get(kind=Reminder.Kind.SERIES_UNBOOKED, series=other)
+    other_page = reverse("links:page", kwargs={"token": link_token(reminder=other_reminder, action="series")})
+    foreign = signed_proposal(client.get(other_page).content.decode())
+    response = client.post(series_page, {"proposal": foreign})
+    assert response.status_code == 400 and b"data-error-summary" in response.content
+    assert rest_booked(series_reminder) == 0 and not LinkUse.objects.exists()
+
+
+def test_a_session_taken_meanwhile_shows_fresh_times_and_books_nothing(client, clinic, lin, series_reminder, series_page):
+    signed = signed_proposal(client.get(series_page).content.decode())
+    book_visit(clinic=clinic, practitioner=lin, starts=("2026-04-07", "10:00"))
+    response = client.post(series_page, {"proposal": signed})
+    assert response.status_code == 409 and b"just taken" in response.content
+    assert rest_booked(series_reminder) == 0 and not LinkUse.objects.exists()

@@ -12,10 +12,10 @@ from scheduling.errors import BookingError, SlotTaken
 from scheduling.models import LinkUse, PatientRequest, Reminder, Visit
 from scheduling.reminders.actions import link_open
 from scheduling.reminders.tokens import LinkError, link_token
-from scheduling.self_booking import TreatmentBlocked, choice_book, choice_offer
+from scheduling.self_booking import TreatmentBlocked, choice_book, choice_offer, series_choice_book, series_offer
 from scheduling.visit_status import visit_complete
 from tests.factories import PatientFactory, ScreeningFactory
-from tests.reminders.factories import book_visit
+from tests.reminders.factories import book_visit, series_two_left
 from tests.scheduling.factories import at
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -169,3 +169,48 @@ def test_a_maintenance_link_is_outdated_once_maintenance_is_booked(clinic, lin, 
                starts_at=at("2026-04-08", "10:00"), by=None)
     with pytest.raises(LinkError, match="outdated"):
         choice_book(token=token(maintenance_reminder, "maintenance"), starts_at=at("2026-04-07", "11:00"))
+
+
+# --- The remaining sessions of a course --------------------------------------------------------------
+@pytest.fixture
+def series_reminder(clinic, lin, patient):
+    return series_two_left(clinic=clinic, practitioner=lin, patient=patient)
+
+
+def test_the_remaining_sessions_are_proposed_on_the_course_cadence(series_reminder):
+    proposal = series_offer(link=link_open(token=token(series_reminder, "series")))
+    assert [(s.sequence, s.starts_at) for s in proposal.sessions] == [
+        (7, at("2026-03-31", "10:00")), (8, at("2026-04-07", "10:00")),
+    ]
+
+
+def test_the_remaining_sessions_are_booked_into_the_course_all_at_once(series_reminder):
+    link = token(series_reminder, "series")
+    proposal = series_offer(link=link_open(token=link))
+    visits = series_choice_book(token=link, proposal=proposal)
+    assert [v.series_id for v in visits] == [series_reminder.series_id] * 2
+    assert Reminder.objects.filter(visit__in=visits, state="pending").count() == 2
+    assert Reminder.objects.get(pk=series_reminder.pk).state == "cancelled"  # nothing left to book
+    assert PatientRequest.objects.get().kind == "booked"
+    with pytest.raises(LinkError):
+        series_choice_book(token=link, proposal=proposal)
+
+
+def test_one_taken_session_books_none_of_them(clinic, lin, series_reminder):
+    link = token(series_reminder, "series")
+    proposal = series_offer(link=link_open(token=link))
+    book_visit(clinic=clinic, practitioner=lin, starts=("2026-04-07", "10:00"))  # the front desk, meanwhile
+    with pytest.raises(SlotTaken):
+        series_choice_book(token=link, proposal=proposal)
+    assert not Visit.objects.filter(series=series_reminder.series, sequence__gt=6).exists()
+    assert not LinkUse.objects.exists() and not PatientRequest.objects.exists()
+
+
+def test_a_blocking_screening_refuses_the_remaining_sessions(series_reminder):
+    link = token(series_reminder, "series")
+    proposal = series_offer(link=link_open(token=link))
+    ScreeningFactory(patient=series_reminder.patient, active_skin_infection=True)
+    with pytest.raises(TreatmentBlocked):
+        series_choice_book(token=link, proposal=proposal)
+    assert not Visit.objects.filter(series=series_reminder.series, sequence__gt=6).exists()
+    assert PatientRequest.objects.get().kind == "series"
