@@ -155,7 +155,11 @@ def series_choice_book(*, token: str, proposal: SeriesProposal, now: dt.datetime
     try:
         with transaction.atomic():
             LinkUse.objects.create(reminder=link.reminder, action=link.action, used_at=timezone.now())
-            visits = booking.series_rest_book(series=link.reminder.series, proposal=proposal, by=None)
+            try:
+                visits = booking.series_rest_book(series=link.reminder.series, proposal=proposal, by=None)
+            except BookingError as exc:
+                # The course changed or a session's time went: the patient picks from fresh times.
+                raise SlotTaken(exc.messages[0]) from None
             first = f"{to_local(visits[0].starts_at):%a %d %b %Y %H:%M}"
             patient_request_create(reminder=link.reminder, kind=PatientRequest.Kind.BOOKED,
                                    note=f"Booked the remaining {len(visits)} sessions online, from {first}")

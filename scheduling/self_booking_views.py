@@ -101,27 +101,34 @@ def _choose(request, link: Link, note_form, *, form: ChoiceForm | None = None, t
                   status=status)
 
 
-def choose_page(request, token: str, link: Link, *, note_form):
-    """Another time or maintenance. GET: the free times; POST: books the one chosen."""
+def _page(request, token: str, link: Link, note_form, *, show, form: forms.Form, book):
+    """The shape of each page: the request form or the blocked page if they apply; GET shows the
+    times (``show``); POST validates ``form`` and books (``book``), showing fresh times when one was
+    taken meanwhile."""
     response = _ask_or_blocked(request, token, link, note_form, blocked_reasons(link=link))
     if response is not None:
         return response
     if request.method != "POST":
-        return _choose(request, link, note_form)
-    form = ChoiceForm(request.POST)
+        return show(request, link, note_form)
     if not form.is_valid():
-        return _choose(request, link, note_form, form=form, status=400)
+        return show(request, link, note_form, form=form, status=400)
     try:
-        visit = choice_book(token=token, starts_at=form.cleaned_data["starts_at"])
+        visits = book(form.cleaned_data)
     except TreatmentBlocked:
         return render(request, "scheduling/links/blocked.html", _context(link, refused=True), status=409)
     except SlotTaken:
         # The front desk (or another patient) took it since the page was shown: fresh times.
-        return _choose(request, link, note_form, taken=True, status=409)
+        return show(request, link, note_form, taken=True, status=409)
     except BookingError as exc:
-        form.add_error("starts_at", exc.messages[0])
-        return _choose(request, link, note_form, form=form, status=400)
-    return render(request, "scheduling/links/chosen.html", _context(link, visits=[visit]))
+        form.add_error(None, exc.messages[0])
+        return show(request, link, note_form, form=form, status=400)
+    return render(request, "scheduling/links/chosen.html", _context(link, visits=visits))
+
+
+def choose_page(request, token: str, link: Link, *, note_form):
+    """Another time or maintenance. GET: the free times; POST: books the one chosen."""
+    return _page(request, token, link, note_form, show=_choose, form=ChoiceForm(request.POST or None),
+                 book=lambda data: [choice_book(token=token, starts_at=data["starts_at"])])
 
 
 def _series(request, link: Link, note_form, *, form: SeriesRestForm | None = None, taken: bool = False,
@@ -137,19 +144,6 @@ def _series(request, link: Link, note_form, *, form: SeriesRestForm | None = Non
 
 def series_page(request, token: str, link: Link, *, note_form):
     """The remaining sessions. GET: the proposed times; POST: books them all (the signed proposal)."""
-    response = _ask_or_blocked(request, token, link, note_form, blocked_reasons(link=link))
-    if response is not None:
-        return response
-    if request.method != "POST":
-        return _series(request, link, note_form)
-    form = SeriesRestForm(request.POST, reminder=link.reminder)
-    if not form.is_valid():
-        return _series(request, link, note_form, form=form, status=400)
-    try:
-        visits = series_choice_book(token=token, proposal=form.cleaned_data["proposal"])
-    except TreatmentBlocked:
-        return render(request, "scheduling/links/blocked.html", _context(link, refused=True), status=409)
-    except BookingError:
-        # Taken since the page was shown (or the course changed): a fresh proposal.
-        return _series(request, link, note_form, taken=True, status=409)
-    return render(request, "scheduling/links/chosen.html", _context(link, visits=visits))
+    return _page(request, token, link, note_form, show=_series,
+                 form=SeriesRestForm(request.POST or None, reminder=link.reminder),
+                 book=lambda data: series_choice_book(token=token, proposal=data["proposal"]))
