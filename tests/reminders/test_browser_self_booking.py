@@ -1,5 +1,5 @@
-"""A patient books their maintenance visit from the reminder e-mail in a real browser, and the
-front desk finds it in the calendar with its reminder waiting."""
+"""A patient books their maintenance visit from the reminder e-mail in a real browser (on a phone's
+width, checked with axe-core), and the front desk finds it in the calendar with its reminder waiting."""
 
 import datetime as dt
 import re
@@ -17,6 +17,7 @@ from scheduling.models import AppointmentType, PatientRequest, Reminder, Visit
 from scheduling.reminders.sending import reminders_send
 from tests.factories import PatientFactory, front_desk_user
 from tests.scheduling.factories import Clinic, practitioner
+from tests.test_browser_accessibility import blocking_violations
 
 # No time travel: the browser keeps real time.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,10 +42,13 @@ def test_a_patient_picks_a_maintenance_time_from_the_email_and_the_desk_sees_it(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(link)
     expect(page.get_by_role("heading", name="Book your maintenance visit")).to_be_visible()
+    found = blocking_violations(page)  # labelled, keyboard-usable, on a phone's width
     assert not Visit.objects.filter(appointment_type__kind=AppointmentType.Kind.MAINTENANCE).exists()
     page.locator("input[name=starts_at]").first.check()
     page.get_by_role("button", name="Book this time").click()
     expect(page.get_by_role("heading", name="Your maintenance visit is booked")).to_be_visible()
+    found += blocking_violations(page)
+    assert found == [], "\n".join(found)
 
     visit = Visit.objects.get(appointment_type__kind=AppointmentType.Kind.MAINTENANCE)
     assert (visit.patient_id, visit.practitioner_id) == (patient.pk, lin.pk)
