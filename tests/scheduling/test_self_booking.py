@@ -5,11 +5,13 @@ booking functions; a screening that blocks treatment or a time taken meanwhile c
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from scheduling import booking
 from scheduling.booking import visit_book
 from scheduling.errors import BookingError, SlotTaken
-from scheduling.models import LinkUse, PatientRequest, Reminder, Visit
+from scheduling.models import ClinicSettings, LinkUse, PatientRequest, Reminder, Visit
 from scheduling.reminders.actions import link_open
 from scheduling.reminders.tokens import LinkError, link_token
 from scheduling.self_booking import TreatmentBlocked, choice_book, choice_offer, series_choice_book, series_offer
@@ -214,3 +216,16 @@ def test_a_blocking_screening_refuses_the_remaining_sessions(series_reminder):
         series_choice_book(token=link, proposal=proposal)
     assert not Visit.objects.filter(series=series_reminder.series, sequence__gt=6).exists()
     assert PatientRequest.objects.get().kind == "series"
+
+
+def test_the_notice_setting_is_bounded_by_the_database(clinic):
+    for hours in (169, 1000):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ClinicSettings.objects.filter(pk=1).update(patient_min_notice_hours=hours)
+    ClinicSettings.objects.filter(pk=1).update(patient_min_notice_hours=168)
+
+
+def test_the_notice_setting_is_in_the_clinic_settings_admin(admin_client_):
+    ClinicSettings.load()
+    response = admin_client_.get(reverse("admin:scheduling_clinicsettings_change", args=[1]))
+    assert b"patient_min_notice_hours" in response.content
