@@ -157,9 +157,11 @@ def visit_book(
     by,
     room_id: int | None = None,
     form_key: uuid.UUID | None = None,
+    notify: bool = False,
 ) -> Visit:
     """One visit outside a series (a follow-up, or a maintenance visit). With ``form_key`` (the
-    page's one-time key), a second submit raises ``AlreadyBooked`` with this visit."""
+    page's one-time key), a second submit raises ``AlreadyBooked`` with this visit. With
+    ``notify``, the patient gets the booking e-mail (a patient booking online)."""
     if starts_at <= timezone.now():
         raise BookingError("That time has passed.")
     ends_at = starts_at + appointment_type.duration
@@ -182,6 +184,8 @@ def visit_book(
             maintenance_reminders_refresh(patient_id=patient.pk)
         audit_record(user=by, action="create", obj=visit, patient_id=patient.pk, summary=f"Booked {appointment_type.name}")
         form_key_result(claim, visit=visit)
+        if notify:
+            notify_booked(visit_ids=[visit.pk])
     return visit
 
 

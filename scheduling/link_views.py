@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 from scheduling.clock import to_local
 from scheduling.models import ClinicSettings
 from scheduling.reminders.actions import REQUESTS, link_act, link_open
+from scheduling.reminders.self_booking import CHOOSING, choice_check
 from scheduling.reminders.tokens import Action, LinkError
-from scheduling.self_booking import CHOOSING, choice_check
 from scheduling.self_booking_views import choose_page, series_page
 
 # What a friendly page says, by LinkError.reason, and its HTTP status.
@@ -46,7 +46,7 @@ def link_page(request, token: str):
     try:
         link = link_open(token=token)
         if link.action in CHOOSING:
-            # The patient chooses a time themselves (scheduling/self_booking.py).
+            # The patient chooses a time themselves (scheduling/reminders/self_booking.py).
             link = choice_check(link)
             page = series_page if link.action == Action.SERIES else choose_page
             return page(request, token, link, note_form=NoteForm(request.POST or None))

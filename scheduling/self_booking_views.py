@@ -1,4 +1,4 @@
-"""The link pages where a patient chooses a time (``scheduling.self_booking``): another time for
+"""The link pages where a patient chooses a time (``scheduling.reminders.self_booking``): another time for
 a visit, a maintenance visit, or the remaining sessions of their course. Reached through
 ``link_views.link_page``; GET shows the times, the page's button POSTs the choice. A patient whose
 screening blocks treatment, or for whom no time suits, gets the request form instead (the front
@@ -18,7 +18,7 @@ from scheduling.forms import proposal_from_payload, proposal_payload
 from scheduling.models import ClinicSettings, Reminder
 from scheduling.proposal import SeriesProposal
 from scheduling.reminders.actions import Link, link_act
-from scheduling.self_booking import (
+from scheduling.reminders.self_booking import (
     TreatmentBlocked,
     blocked_reasons,
     choice_book,

@@ -129,7 +129,7 @@ class PatientRequest(models.Model):
         CONFIRMED = "confirmed", "Confirmed the visit"
         CANCELLED = "cancelled", "Cancelled the visit"
         STOPPED = "stopped", "Stopped reminder e-mails"
-        # The patient chose a time themselves (scheduling/self_booking.py).
+        # The patient chose a time themselves (scheduling/reminders/self_booking.py).
         MOVED = "moved", "Moved the visit"
         BOOKED = "booked", "Booked online"
 

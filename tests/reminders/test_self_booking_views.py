@@ -14,9 +14,9 @@ from scheduling.models import LinkUse, PatientRequest, Reminder, Visit
 from scheduling.reminders.tokens import link_token
 from scheduling.visit_status import visit_cancel
 from tests.factories import PatientFactory, ScreeningFactory
-from tests.reminders.factories import book_visit, series_two_left
+from tests.reminders.factories import book_visit, maintenance_due, series_two_left
 from tests.reminders.test_notices import eager  # noqa: F401  (fixture)
-from tests.scheduling.factories import at, book_series
+from tests.scheduling.factories import at, book_series, practitioner
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -196,3 +196,23 @@ def test_a_session_taken_meanwhile_shows_fresh_times_and_books_nothing(client, c
     response = client.post(series_page, {"proposal": signed})
     assert response.status_code == 409 and b"just taken" in response.content
     assert rest_booked(series_reminder) == 0 and not LinkUse.objects.exists()
+
+
+def test_the_maintenance_and_series_pages_run_a_fixed_number_of_queries(
+    client, clinic, lin, frozen, series_page, django_assert_num_queries
+):
+    sara = practitioner(display_name="Sara Okafor")
+    maintenance = maintenance_due(clinic=clinic, practitioner=sara, frozen=frozen)
+    pages = {
+        reverse("links:page", kwargs={"token": link_token(reminder=maintenance, action="maintenance")}): 14,
+        series_page: 17,
+    }
+    for url, queries in pages.items():
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200
+    for day in range(10, 28):
+        book_visit(clinic=clinic, practitioner=lin, starts=(f"2026-03-{day:02d}", "16:00"))
+        book_visit(clinic=clinic, practitioner=sara, starts=(f"2026-04-{day - 5:02d}", "16:00"))
+    for url, queries in pages.items():
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200

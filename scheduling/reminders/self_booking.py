@@ -37,7 +37,6 @@ from scheduling.reminders.patient_requests import patient_request_create
 from scheduling.reminders.tokens import INVALID, OUTDATED, USED, Action, LinkError
 from scheduling.reminders.upkeep import maintenance_booked, unbooked_sessions
 from scheduling.selectors import maintenance_type
-from scheduling.tasks import notify_booked
 from scheduling.treatment_gate import treatment_blocked
 
 # The actions whose page offers times to choose from (SERIES: the rest of the course at once).
@@ -225,9 +224,8 @@ def choice_book(*, token: str, starts_at: dt.datetime, now: dt.datetime | None =
             else:
                 visit = booking.visit_book(
                     patient=reminder.patient, practitioner=offer.practitioner,
-                    appointment_type=offer.appointment_type, starts_at=starts_at, by=None,
+                    appointment_type=offer.appointment_type, starts_at=starts_at, by=None, notify=True,
                 )
-                notify_booked(visit_ids=[visit.pk])
                 kind, note = PatientRequest.Kind.BOOKED, f"Booked {visit.appointment_type.name} online for {when}"
             patient_request_create(reminder=reminder, kind=kind, note=note)
     except IntegrityError:

@@ -1,4 +1,4 @@
-"""Patients choosing a time themselves through their e-mail links (``scheduling/self_booking.py``):
+"""Patients choosing a time themselves through their e-mail links (``scheduling/reminders/self_booking.py``):
 only their practitioner's free times, never inside the clinic's notice window, booked through the
 booking functions; a screening that blocks treatment or a time taken meanwhile changes nothing."""
 
@@ -13,12 +13,11 @@ from scheduling.booking import visit_book
 from scheduling.errors import BookingError, SlotTaken
 from scheduling.models import ClinicSettings, LinkUse, PatientRequest, Reminder, Visit
 from scheduling.reminders.actions import link_open
+from scheduling.reminders.self_booking import TreatmentBlocked, choice_book, choice_offer, series_choice_book, series_offer
 from scheduling.reminders.tokens import LinkError, link_token
-from scheduling.self_booking import TreatmentBlocked, choice_book, choice_offer, series_choice_book, series_offer
-from scheduling.visit_status import visit_complete
 from tests.factories import PatientFactory, ScreeningFactory
-from tests.reminders.factories import book_visit, series_two_left
-from tests.scheduling.factories import at
+from tests.reminders.factories import book_visit, maintenance_due, series_two_left
+from tests.scheduling.factories import at, practitioner
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -38,13 +37,7 @@ def new_time_token(visit: Visit) -> str:
 
 @pytest.fixture
 def maintenance_reminder(clinic, lin, frozen):
-    """A patient whose maintenance visit with Lin on Tue 3 March was completed: the next is due
-    five weeks later (Tue 7 April), with its reminders."""
-    done = visit_book(patient=PatientFactory(), practitioner=lin, appointment_type=clinic.maintenance,
-                      starts_at=at("2026-03-03", "10:00"), by=None)
-    frozen.move_to(done.ends_at)
-    visit_complete(visit=done, by=None)
-    return Reminder.objects.filter(kind=Reminder.Kind.MAINTENANCE_DUE).order_by("due_at").first()
+    return maintenance_due(clinic=clinic, practitioner=lin, frozen=frozen)
 
 
 def offered(reminder: Reminder, action: str) -> list[dt.datetime]:
@@ -76,7 +69,8 @@ def test_a_time_inside_the_notice_window_is_refused(visit):
     assert not LinkUse.objects.exists() and not PatientRequest.objects.exists()
 
 
-def test_only_the_patients_own_practitioner_is_offered(clinic, lin, sara, visit):
+def test_only_the_patients_own_practitioner_is_offered(clinic, lin, visit):
+    practitioner(display_name="Sara Okafor")
     # Lin is busy on Wed 4 March 09:00–10:00; Sara is free then, but she is not this patient's.
     book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-04", "09:00"))
     starts = offered(Reminder.objects.get(visit=visit), "new_time")
