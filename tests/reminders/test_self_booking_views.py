@@ -27,7 +27,7 @@ def visit(clinic, lin):
 
 
 @pytest.fixture
-def page(visit):
+def new_time_page(visit):
     return reverse("links:page", kwargs={"token": link_token(reminder=Reminder.objects.get(visit=visit), action="new_time")})
 
 
@@ -39,8 +39,8 @@ def nothing_done(visit) -> bool:
     return where(visit) == at("2026-03-05", "10:00") and not LinkUse.objects.exists() and not PatientRequest.objects.exists()
 
 
-def test_opening_shows_free_times_and_changes_nothing(client, visit, page):
-    response = client.get(page)
+def test_opening_shows_free_times_and_changes_nothing(client, visit, new_time_page):
+    response = client.get(new_time_page)
     html = response.content.decode()
     assert response.status_code == 200
     assert "Choose another time" in html and "Thursday 5 March 2026 at 10:00" in html
@@ -50,10 +50,10 @@ def test_opening_shows_free_times_and_changes_nothing(client, visit, page):
 
 
 def test_choosing_a_time_moves_the_visit_and_emails_the_updated_calendar(
-    visit, page, eager, mailoutbox, django_capture_on_commit_callbacks  # noqa: F811
+    visit, new_time_page, eager, mailoutbox, django_capture_on_commit_callbacks  # noqa: F811
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = Client().post(page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
+        response = Client().post(new_time_page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
     assert response.status_code == 200 and "Your visit is moved" in response.content.decode()
     assert "Friday 6 March 2026 at 14:00" in response.content.decode()
     assert where(visit) == at("2026-03-06", "14:00")
@@ -63,38 +63,38 @@ def test_choosing_a_time_moves_the_visit_and_emails_the_updated_calendar(
     assert event.decoded("dtstart") == at("2026-03-06", "14:00")
 
 
-def test_the_front_desk_and_the_timeline_show_the_move(client, front_desk_client, visit, page):
-    Client().post(page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
+def test_the_front_desk_and_the_timeline_show_the_move(client, front_desk_client, visit, new_time_page):
+    Client().post(new_time_page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
     listed = front_desk_client.get(reverse("scheduling:requests")).content.decode()
     assert "Moved the visit" in listed and visit.patient.full_name in listed
     timeline = front_desk_client.get(reverse("scheduling:patient", args=[visit.patient_id])).content.decode()
     assert "Moved online to Fri 06 Mar 2026 14:00" in timeline
 
 
-def test_a_reused_link_changes_nothing(client, visit, page):
-    client.post(page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
-    again = client.post(page, {"starts_at": at("2026-03-09", "14:00").isoformat()})
+def test_a_reused_link_changes_nothing(client, visit, new_time_page):
+    client.post(new_time_page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
+    again = client.post(new_time_page, {"starts_at": at("2026-03-09", "14:00").isoformat()})
     assert again.status_code == 410
     assert where(visit) == at("2026-03-06", "14:00") and LinkUse.objects.count() == 1
 
 
-def test_an_expired_link_changes_nothing(client, frozen, visit, page):
+def test_an_expired_link_changes_nothing(client, frozen, visit, new_time_page):
     frozen.shift(dt.timedelta(days=31))
-    response = client.post(page, {"starts_at": at("2026-04-06", "14:00").isoformat()})
+    response = client.post(new_time_page, {"starts_at": at("2026-04-06", "14:00").isoformat()})
     assert response.status_code == 410 and b"expired" in response.content
     assert nothing_done(visit)
 
 
-def test_an_altered_link_changes_nothing(client, visit, page):
-    altered = page[:-4] + ("AAA/" if not page.endswith("AAA/") else "BBB/")
+def test_an_altered_link_changes_nothing(client, visit, new_time_page):
+    altered = new_time_page[:-4] + ("AAA/" if not new_time_page.endswith("AAA/") else "BBB/")
     for method in (client.get, client.post):
         assert method(altered, {"starts_at": at("2026-03-06", "14:00").isoformat()}).status_code == 400
     assert nothing_done(visit)
 
 
-def test_a_time_just_taken_gives_a_friendly_page_with_fresh_times(client, clinic, lin, visit, page):
+def test_a_time_just_taken_gives_a_friendly_page_with_fresh_times(client, clinic, lin, visit, new_time_page):
     book_visit(clinic=clinic, practitioner=lin, starts=("2026-03-06", "14:00"))  # the front desk, meanwhile
-    response = client.post(page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
+    response = client.post(new_time_page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
     html = response.content.decode()
     assert response.status_code == 409 and "just taken" in html
     assert f'value="{at("2026-03-06", "14:00").isoformat()}"' not in html
@@ -102,47 +102,47 @@ def test_a_time_just_taken_gives_a_friendly_page_with_fresh_times(client, clinic
     assert nothing_done(visit)
 
 
-def test_a_time_inside_the_notice_window_is_refused_with_a_message(client, visit, page):
-    response = client.post(page, {"starts_at": at("2026-03-02", "16:00").isoformat()})
+def test_a_time_inside_the_notice_window_is_refused_with_a_message(client, visit, new_time_page):
+    response = client.post(new_time_page, {"starts_at": at("2026-03-02", "16:00").isoformat()})
     assert response.status_code == 400 and b"24 hours" in response.content and b"data-error-summary" in response.content
     assert nothing_done(visit)
 
 
 @pytest.mark.parametrize("value", ["", "tomorrow", "2026-03-06T14:00:00"])
-def test_a_missing_or_bad_time_is_refused_with_a_message(client, visit, page, value):
-    response = client.post(page, {"starts_at": value})
+def test_a_missing_or_bad_time_is_refused_with_a_message(client, visit, new_time_page, value):
+    response = client.post(new_time_page, {"starts_at": value})
     assert response.status_code == 400 and b"data-error-summary" in response.content
     assert nothing_done(visit)
 
 
-def test_a_blocking_screening_shows_a_friendly_page_and_the_request_goes_to_the_front_desk(client, visit, page):
+def test_a_blocking_screening_shows_a_friendly_page_and_the_request_goes_to_the_front_desk(client, visit, new_time_page):
     ScreeningFactory(patient=visit.patient, facial_wound_or_rash=True)
-    opened = client.get(page)
+    opened = client.get(new_time_page)
     assert opened.status_code == 200 and b"talk to us" in opened.content and b'name="starts_at"' not in opened.content
     assert nothing_done(visit)
-    # A time posted anyway (an old page) is refused, and the clinic is asked to call.
-    refused = client.post(page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
+    # A time posted anyway (an old new_time_page) is refused, and the clinic is asked to call.
+    refused = client.post(new_time_page, {"starts_at": at("2026-03-06", "14:00").isoformat()})
     assert refused.status_code == 409 and b"Nothing was booked" in refused.content
     assert where(visit) == at("2026-03-05", "10:00")
     assert PatientRequest.objects.get().kind == "new_time"
 
 
-def test_asking_the_clinic_instead_of_choosing_opens_a_request(client, visit, page):
-    response = client.post(page, {"ask": "1", "note": "Only Saturdays"})
+def test_asking_the_clinic_instead_of_choosing_opens_a_request(client, visit, new_time_page):
+    response = client.post(new_time_page, {"ask": "1", "note": "Only Saturdays"})
     assert response.status_code == 200
     request = PatientRequest.objects.get()
     assert (request.kind, request.note) == ("new_time", "Only Saturdays") and where(visit) == at("2026-03-05", "10:00")
 
 
-def test_the_page_runs_a_fixed_number_of_queries(client, clinic, lin, visit, page, django_assert_num_queries):
+def test_the_page_runs_a_fixed_number_of_queries(client, clinic, lin, visit, new_time_page, django_assert_num_queries):
     # The link (reminder, its use), the latest screening, the settings, and the free times (hours,
     # closures, working hours, rooms, time off, visits).
     with django_assert_num_queries(10):
-        assert client.get(page).status_code == 200
+        assert client.get(new_time_page).status_code == 200
     for day in range(3, 20):
         book_visit(clinic=clinic, practitioner=lin, starts=(f"2026-03-{day:02d}", "16:00"))
     with django_assert_num_queries(10):
-        assert client.get(page).status_code == 200
+        assert client.get(new_time_page).status_code == 200
 
 
 # --- The remaining sessions --------------------------------------------------------------------------
