@@ -21,7 +21,7 @@ from staff.admin import ReadOnlyAdminMixin
 class ClinicSettingsAdmin(admin.ModelAdmin):
     fields = ("name", "address", "phone", "time_zone", "maintenance_weeks", "visit_reminder_hours",
               "maintenance_reminder_days", "late_cancel_hours", "slot_minutes",
-              "health_check_days_before")
+              "health_check_days_before", "patient_min_notice_hours")
     # The zone comes from the environment (CLINIC_TIME_ZONE); shown here so admins can see it.
     readonly_fields = ("time_zone",)
 

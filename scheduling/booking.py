@@ -27,7 +27,13 @@ from scheduling.errors import BookingError, SlotTaken, database_clash_is_slot_ta
 from scheduling.freed_slots import slot_freed
 from scheduling.models import AppointmentType, FreedSlot, Practitioner, Series, Visit
 from scheduling.proposal import SeriesProposal
-from scheduling.reminders.upkeep import maintenance_reminders_refresh, visit_reminders_add, visit_reminders_replace
+from scheduling.reminders.upkeep import (
+    maintenance_reminders_refresh,
+    series_reminder_refresh,
+    unbooked_sessions,
+    visit_reminders_add,
+    visit_reminders_replace,
+)
 from scheduling.submissions import form_key_claim, form_key_guard, form_key_result
 from scheduling.tasks import notify_booked, notify_moved
 from staff.audit import audit_record
@@ -114,6 +120,36 @@ def series_book(
     return series
 
 
+def series_rest_book(*, series: Series, proposal: SeriesProposal, by) -> list[Visit]:
+    """Books the sessions of a series still unbooked (``proposal.series_rest_propose``), all or
+    none, into the series itself. Refused if the series changed so that they no longer fit."""
+    if not proposal.sessions or not proposal.complete:
+        raise BookingError("Some sessions have no time yet.")
+    with database_clash_is_slot_taken(), transaction.atomic():
+        series = Series.objects.select_for_update().get(pk=series.pk)
+        if (
+            series.status != Series.Status.ACTIVE
+            or (proposal.patient.pk, proposal.practitioner.pk) != (series.patient_id, series.practitioner_id)
+            or len(proposal.sessions) != unbooked_sessions(series)
+        ):
+            raise BookingError("The course has changed since these times were proposed.")
+        _check_sessions(proposal, tz=clinic_zone(), now=timezone.now())
+        visits = Visit.objects.bulk_create(
+            Visit(
+                patient_id=series.patient_id, practitioner_id=series.practitioner_id, room_id=session.room_id,
+                appointment_type=session.appointment_type, series=series, sequence=session.sequence,
+                starts_at=session.starts_at, ends_at=session.ends_at, shifted=session.shifted, created_by=by,
+            )
+            for session in proposal.sessions
+        )
+        visit_reminders_replace(visits=visits, note="")
+        series_reminder_refresh(series=series)
+        audit_record(user=by, action="create", obj=series, patient_id=series.patient_id,
+                     summary=f"Booked the remaining {len(visits)} sessions of the series")
+        notify_booked(visit_ids=[v.pk for v in visits])
+    return visits
+
+
 def visit_book(
     *,
     patient: Patient,
@@ -123,9 +159,11 @@ def visit_book(
     by,
     room_id: int | None = None,
     form_key: uuid.UUID | None = None,
+    notify: bool = False,
 ) -> Visit:
     """One visit outside a series (a follow-up, or a maintenance visit). With ``form_key`` (the
-    page's one-time key), a second submit raises ``AlreadyBooked`` with this visit."""
+    page's one-time key), a second submit raises ``AlreadyBooked`` with this visit. With
+    ``notify``, the patient gets the booking e-mail (a patient booking online)."""
     if starts_at <= timezone.now():
         raise BookingError("That time has passed.")
     ends_at = starts_at + appointment_type.duration
@@ -148,6 +186,8 @@ def visit_book(
             maintenance_reminders_refresh(patient_id=patient.pk)
         audit_record(user=by, action="create", obj=visit, patient_id=patient.pk, summary=f"Booked {appointment_type.name}")
         form_key_result(claim, visit=visit)
+        if notify:
+            notify_booked(visit_ids=[visit.pk])
     return visit
 
 

@@ -136,7 +136,7 @@ class SeriesConfirmForm(forms.Form):
 
     @classmethod
     def for_proposal(cls, proposal: SeriesProposal, *, user) -> "SeriesConfirmForm":
-        payload = {**_proposal_payload(proposal, user_id=user.pk), "key": str(FormSubmission.new_key())}
+        payload = {**proposal_payload(proposal, user_id=user.pk), "key": str(FormSubmission.new_key())}
         signed = signing.dumps(payload, salt=cls.SALT, compress=True)
         return cls(initial={"proposal": signed}, user=user)
 
@@ -150,7 +150,7 @@ class SeriesConfirmForm(forms.Form):
         if payload.get("by") != self.user.pk or "key" not in payload:
             raise ValidationError(self.CHANGED, code="changed")
         self.form_key = uuid.UUID(payload["key"])
-        return _proposal_from_payload(payload)
+        return proposal_from_payload(payload)
 
     def clean(self):
         cleaned = super().clean()
@@ -159,7 +159,9 @@ class SeriesConfirmForm(forms.Form):
         return cleaned
 
 
-def _proposal_payload(proposal: SeriesProposal, *, user_id: int) -> dict:
+def proposal_payload(proposal: SeriesProposal, *, user_id: int | None) -> dict:
+    """A proposal as plain values to sign (the staff confirmation here, the patient's in
+    ``scheduling/self_booking_views.py``)."""
     return {
         "by": user_id,
         "patient": proposal.patient.pk,
@@ -179,7 +181,7 @@ def _proposal_payload(proposal: SeriesProposal, *, user_id: int) -> dict:
     }
 
 
-def _proposal_from_payload(payload: dict) -> SeriesProposal:
+def proposal_from_payload(payload: dict) -> SeriesProposal:
     """The signed proposal again, with its rows looked up through the series form's own choices
     (so a practitioner or type made inactive since is refused as it would be on the form)."""
     fields = SeriesForm.base_fields

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_http_methods
 from scheduling.clock import to_local
 from scheduling.models import ClinicSettings
 from scheduling.reminders.actions import REQUESTS, link_act, link_open
-from scheduling.reminders.tokens import LinkError
+from scheduling.reminders.self_booking import CHOOSING, choice_check
+from scheduling.reminders.tokens import Action, LinkError
+from scheduling.self_booking_views import choose_page, series_page
 
 # What a friendly page says, by LinkError.reason, and its HTTP status.
 PROBLEMS = {
@@ -43,6 +45,11 @@ def problem_page(request, reason: str):
 def link_page(request, token: str):
     try:
         link = link_open(token=token)
+        if link.action in CHOOSING:
+            # The patient chooses a time themselves (scheduling/reminders/self_booking.py).
+            link = choice_check(link)
+            page = series_page if link.action == Action.SERIES else choose_page
+            return page(request, token, link, note_form=NoteForm(request.POST or None))
     except LinkError as exc:
         return problem_page(request, exc.reason)
     form = NoteForm(request.POST or None) if link.action in REQUESTS else None

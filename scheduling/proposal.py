@@ -21,7 +21,7 @@ from scheduling.clock import (
     local_datetime,
     to_local,
 )
-from scheduling.models import AppointmentType, Practitioner, Series
+from scheduling.models import AppointmentType, Practitioner, Series, Visit
 
 # A shifted session may move this many days from its cadence date, and must stay at least this
 # many days after the one before, so the course keeps its rhythm.
@@ -218,24 +218,34 @@ def series_propose(
         cadence_days=cadence_days, first_day=first_day, preferred_time=preferred_time,
         first_appointment_type=first_appointment_type, fold=fold,
     )
+    _place_all(proposal, first_sequence=1, tz=tz, now=now)
+    return proposal
+
+
+def _place_all(
+    proposal: SeriesProposal, *, first_sequence: int, tz: ZoneInfo, now: dt.datetime, previous_day: dt.date | None = None
+) -> None:
+    """Places ``proposal.sessions_planned`` sessions from ``proposal.first_day`` on its cadence,
+    numbered from ``first_sequence``; ``previous_day`` is the day of the session before them."""
+    sessions, cadence_days, first_day = proposal.sessions_planned, proposal.cadence_days, proposal.first_day
     max_shift = MAX_SHIFT_DAYS[cadence_days]
     last_target = first_day + dt.timedelta(days=cadence_days * (sessions - 1))
     availability = Availability(
-        practitioner=practitioner,
+        practitioner=proposal.practitioner,
         first_day=first_day - dt.timedelta(days=max_shift),
         # Room for sessions pushed past closures (each push is at most two cadences).
         last_day=last_target + dt.timedelta(days=max_shift + 4 * cadence_days),
-        patient_id=patient.pk,
+        patient_id=proposal.patient.pk,
         tz=tz,
     )
-    previous_day: dt.date | None = None
     # The cadence counts from here; a session pushed past a closure moves it on.
     anchor_day, anchor_index = first_day, 0
     for index in range(sessions):
-        kind = first_appointment_type if index == 0 and first_appointment_type else appointment_type
+        first = index == 0 and first_sequence == 1 and proposal.first_appointment_type
+        kind = proposal.first_appointment_type if first else proposal.appointment_type
         # Local date arithmetic: the same wall-clock time every week, whatever the clocks do.
         target_day = anchor_day + dt.timedelta(days=cadence_days * (index - anchor_index))
-        session = ProposedSession(sequence=index + 1, appointment_type=kind, target_day=target_day)
+        session = ProposedSession(sequence=first_sequence + index, appointment_type=kind, target_day=target_day)
         proposal.sessions.append(session)
         earliest = previous_day + dt.timedelta(days=MIN_GAP_DAYS[cadence_days]) if previous_day else None
         resume = _place_session(availability, session, proposal=proposal, earliest_day=earliest, now=now)
@@ -250,4 +260,26 @@ def series_propose(
     availability.prefetch_rooms([(s.starts_at, s.ends_at) for s in placed])  # one query for all
     for session in placed:
         session.room_id = availability.free_room(starts_at=session.starts_at, ends_at=session.ends_at)
+
+
+def series_rest_propose(*, series: Series, sessions: int, earliest: dt.datetime, tz: ZoneInfo | None = None) -> SeriesProposal:
+    """The ``sessions`` still unbooked of a series, placed after its last booked or done session
+    on its cadence and time, none before ``earliest`` (nothing is written). Their sequence numbers
+    follow the series' own."""
+    tz = tz or clinic_zone()
+    visits = list(series.visits.order_by("starts_at").values_list("starts_at", "sequence", "status"))
+    held = [starts for starts, _, status in visits if status in Visit.BLOCKING]
+    last_day = to_local(held[-1], tz).date() if held else None
+    first_day = max(
+        last_day + dt.timedelta(days=series.cadence_days) if last_day else to_local(earliest, tz).date(),
+        to_local(earliest, tz).date(),
+    )
+    proposal = SeriesProposal(
+        patient=series.patient, practitioner=series.practitioner, appointment_type=series.appointment_type,
+        sessions_planned=sessions, cadence_days=series.cadence_days, first_day=first_day,
+        preferred_time=series.preferred_time,
+    )
+    # ``now`` is the earliest time allowed: anything sooner counts as passed.
+    _place_all(proposal, first_sequence=max((seq for _, seq, _ in visits), default=0) + 1, tz=tz, now=earliest,
+               previous_day=last_day)
     return proposal

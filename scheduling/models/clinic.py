@@ -24,6 +24,8 @@ _scope: ContextVar[dict | None] = ContextVar("clinic_settings_scope", default=No
 MAINTENANCE_WEEKS_MIN, MAINTENANCE_WEEKS_MAX = 1, 26
 # How many days before a visit the patient is asked whether their health changed.
 HEALTH_CHECK_DAYS_MIN, HEALTH_CHECK_DAYS_MAX = 1, 7
+# How soon a patient may book or move a visit through an e-mail link (hours from now).
+PATIENT_NOTICE_HOURS_MIN, PATIENT_NOTICE_HOURS_MAX = 0, 168
 
 class Weekday(models.IntegerChoices):
     # Python's date.weekday() numbering, so no translation is needed anywhere.
@@ -63,6 +65,11 @@ class ClinicSettings(models.Model):
         validators=[MinValueValidator(HEALTH_CHECK_DAYS_MIN), MaxValueValidator(HEALTH_CHECK_DAYS_MAX)],
         help_text="The patient gets a \"has anything changed?\" e-mail this many days before each visit (1–7).",
     )
+    patient_min_notice_hours = models.PositiveSmallIntegerField(
+        "patients book or move at least (hours) ahead",
+        default=24,
+        help_text="Through their e-mail links, patients are offered no time sooner than this (0–168).",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "clinic settings"
@@ -77,6 +84,11 @@ class ClinicSettings(models.Model):
                 condition=Q(health_check_days_before__gte=HEALTH_CHECK_DAYS_MIN)
                 & Q(health_check_days_before__lte=HEALTH_CHECK_DAYS_MAX),
                 name="clinic_health_check_days_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(patient_min_notice_hours__gte=PATIENT_NOTICE_HOURS_MIN)
+                & Q(patient_min_notice_hours__lte=PATIENT_NOTICE_HOURS_MAX),
+                name="clinic_patient_min_notice_range",
             ),
         ]
 

@@ -140,6 +140,9 @@ class PatientRequest(models.Model):
         HEALTH_BLOCKED = "health_blocked", "Health check: treatment blocked, call the patient"
         # The online intake form, submitted: staff review it and mark it reviewed.
         INTAKE = "intake", "Online intake to review"
+        # The patient chose a time themselves (scheduling/reminders/self_booking.py).
+        MOVED = "moved", "Moved the visit"
+        BOOKED = "booked", "Booked online"
 
     # Shown first and flagged on the Requests list and the front desk's day.
     URGENT = (Kind.HEALTH_BLOCKED,)

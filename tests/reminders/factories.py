@@ -5,8 +5,9 @@ import datetime as dt
 from scheduling.booking import visit_book
 from scheduling.models import Reminder, Visit
 from scheduling.reminders.upkeep import visit_reminders_replace
+from scheduling.visit_status import visit_cancel, visit_complete
 from tests.factories import PatientFactory
-from tests.scheduling.factories import at
+from tests.scheduling.factories import at, book_series
 
 
 def book_visit(*, clinic, practitioner, starts: dt.datetime | tuple[str, str], patient=None, minutes: int | None = None) -> Visit:
@@ -46,3 +47,22 @@ def due_reminder(*, clinic, practitioner, frozen, **patient) -> Reminder:
 def waiting(**filters) -> list[Reminder]:
     """Reminders still to go out, in due order."""
     return list(Reminder.objects.filter(state__in=Reminder.WAITING, **filters).order_by("due_at"))
+
+
+def series_two_left(*, clinic, practitioner, patient) -> Reminder:
+    """A weekly course from Tue 3 March 10:00 whose sessions 5 and 6 (31 March, 7 April) were
+    cancelled without make-ups; returns its "sessions left to book" reminder."""
+    series = book_series(patient=patient, practitioner=practitioner, clinic=clinic)
+    for visit in series.visits.filter(sequence__in=[5, 6]):
+        visit_cancel(visit=visit, reason="Away", by=None)
+    return Reminder.objects.get(kind=Reminder.Kind.SERIES_UNBOOKED, series=series, state="pending")
+
+
+def maintenance_due(*, clinic, practitioner, frozen) -> Reminder:
+    """A patient whose maintenance visit with ``practitioner`` on Tue 3 March was completed: the
+    next is due five weeks later (Tue 7 April); returns its first reminder."""
+    done = visit_book(patient=PatientFactory(), practitioner=practitioner, appointment_type=clinic.maintenance,
+                      starts_at=at("2026-03-03", "10:00"), by=None)
+    frozen.move_to(done.ends_at)
+    visit_complete(visit=done, by=None)
+    return Reminder.objects.filter(kind=Reminder.Kind.MAINTENANCE_DUE).order_by("due_at").first()

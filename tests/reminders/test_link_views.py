@@ -69,7 +69,8 @@ def test_cancelling_cancels_the_visit_and_its_reminder(client, reminder):
 
 def test_asking_for_another_time_opens_a_request_the_front_desk_sees(client, reminder, front_desk_client):
     anonymous = Client()
-    response = anonymous.post(url(reminder, "new_time"), {"note": "Weekday mornings"})
+    # The page offers free times (tests/reminders/test_self_booking_views.py); "ask" is its request form.
+    response = anonymous.post(url(reminder, "new_time"), {"ask": "1", "note": "Weekday mornings"})
     assert response.status_code == 200
     request = PatientRequest.objects.get()
     assert (request.kind, request.visit_id, request.note) == ("new_time", reminder.visit_id, "Weekday mornings")
@@ -151,7 +152,7 @@ def test_a_link_page_runs_a_fixed_number_of_queries(client, reminder, django_ass
 def test_every_link_action_is_listed_for_the_front_desk_with_time_and_patient(
     client, front_desk, reminder, action, kind
 ):
-    client.post(url(reminder, action), {"note": ""})
+    client.post(url(reminder, action), {"ask": "1", "note": ""})
 
     listed = PatientRequest.objects.get()
     assert (listed.kind, listed.patient_id, listed.visit_id) == (kind, reminder.patient_id, reminder.visit_id)
