@@ -205,7 +205,7 @@ def test_the_maintenance_and_series_pages_run_a_fixed_number_of_queries(
     maintenance = maintenance_due(clinic=clinic, practitioner=sara, frozen=frozen)
     pages = {
         reverse("links:page", kwargs={"token": link_token(reminder=maintenance, action="maintenance")}): 14,
-        series_page: 17,
+        series_page: 16,  # 17 before ClinicSettings was read once per request
     }
     for url, queries in pages.items():
         with django_assert_num_queries(queries):
