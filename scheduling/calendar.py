@@ -168,7 +168,7 @@ def _add_blocks(grid: CalendarGrid, visits: list[Visit], *, tz, show_practitione
             kind += f" · {visit.sequence}/{visit.series.sessions_planned}"
         where = str(visit.practitioner if show_practitioner else visit.room)
         if visit.status != Visit.Status.BOOKED:
-            where += f" · {visit.get_status_display()}"
+            where += f" · {visit.state_label}"
         grid.blocks.append(Block(
             visit=visit, column=column_of[local_start.date()], row=row, span=span,
             href=reverse("scheduling:visit", args=[visit.pk]),

@@ -18,7 +18,7 @@ from django.utils import timezone
 from patients.models import Concern, Patient, Screening
 from scheduling.clock import clinic_zone, local_datetime
 from scheduling.models import Visit
-from scheduling.visit_status import visit_complete
+from scheduling.visit_status import visit_complete, visit_treatment_start
 from staff.audit import audit_record
 from treatments.catalogue import catalogue_rows, saved_items
 from treatments.models import (
@@ -231,6 +231,16 @@ def session_start(visit: Visit) -> SessionStart:
     start.exclusions = exclusions_for(ctx.options, facts)
     start.prefill_retention = min(retention, start.limits.retention_max)
     return start
+
+
+def session_check_passed(*, visit: Visit, by) -> bool:
+    """The acupuncturist confirmed (or recorded) the screening at the visit and nothing stops the
+    session: the visit is *in treatment* for the front desk's day and the calendar (scheduling
+    keeps that state). True if it is."""
+    start = session_start(visit)
+    if start.refused or start.blocked:
+        return False
+    return visit_treatment_start(visit=visit, by=by)
 
 
 def _check_ratings(ratings: dict[str, int], ctx: PlanContext) -> dict[str, int]:

@@ -26,7 +26,14 @@ from treatments.models import Plan, PlanTemplate, SessionPhoto, SessionRecord
 from treatments.outcomes import series_outcome
 from treatments.photos import first_and_latest, may_show_photos, photo_open, photo_upload
 from treatments.services import plan_context, plan_save, template_save
-from treatments.sessions import plan_concerns, session_items, session_record_save, session_start, visits_today
+from treatments.sessions import (
+    plan_concerns,
+    session_check_passed,
+    session_items,
+    session_record_save,
+    session_start,
+    visits_today,
+)
 
 
 @require("treatments.view_plan")
@@ -259,6 +266,7 @@ def session_screening(request, visit_pk: int):
             messages.error(request, "A newer screening has been recorded meanwhile: check it again.")
             return redirect(url)
         audit_read(request, latest, summary="confirmed unchanged at the visit")
+        session_check_passed(visit=visit, by=request.user)
         return redirect(f"{url}?screening={latest.pk}")
     # The latest screening, so a refused form offers a "now No" tick box only for answers that were Yes.
     form = ScreeningForm(request.POST, prefix="s", previous=Screening.objects.latest_for(visit.patient))
@@ -269,6 +277,7 @@ def session_screening(request, visit_pk: int):
             add_domain_errors(exc, form)
         else:
             messages.success(request, "The new screening is saved.")
+            session_check_passed(visit=visit, by=request.user)
             return redirect(f"{url}?screening={screening.pk}")
     return _render_check(request, session_start(visit), screening_form=form, status=400)
 
