@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, Subquery, Value
 
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
+from scheduling.intervals import free_of, merged
 from scheduling.models import ClinicSettings, Closure, OpeningHours, Practitioner, Room, TimeOff, Visit, WorkingHours
 
 # The longest a visit may last (held by the check constraint ``visit_at_most_8_hours``).
@@ -98,6 +99,7 @@ class Availability:
         ignore_visit_ids: tuple[int, ...] | list[int] = (),
         tz: ZoneInfo | None = None,
         settings: ClinicSettings | None = None,
+        shared: dict | None = None,
     ) -> None:
         self.tz = tz or clinic_zone()
         self.practitioner = practitioner
@@ -105,46 +107,84 @@ class Availability:
         self.first_day, self.last_day = first_day, last_day
         self.ignore_visit_ids = list(ignore_visit_ids)
         self.step = dt.timedelta(minutes=(settings or ClinicSettings.load()).slot_minutes)
-        self.opening = {row.weekday: (row.opens, row.closes) for row in OpeningHours.objects.all()}
-        self.closures = list(Closure.objects.filter(first_day__lte=last_day, last_day__gte=first_day))
-        self.working: dict[int, list[tuple[dt.time, dt.time]]] = {}
-        for weekday, starts, ends in WorkingHours.objects.filter(practitioner=practitioner).values_list(
-            "weekday", "starts", "ends"
-        ):
-            self.working.setdefault(weekday, []).append((starts, ends))
-        # The rooms in use, each row also counting the other practitioners (see _some_room_free).
-        others = (
-            Practitioner.objects.exclude(pk=practitioner.pk).order_by().values(one=Value(1))
-            .annotate(count=Count("pk")).values("count")
-        )
-        rooms = list(Room.objects.filter(active=True).annotate(others=Subquery(others)).values_list("id", "others"))
-        self.room_ids = [room_id for room_id, _ in rooms]
-        # Other practitioners hold at most one room each at a time (their visits never overlap,
-        # by constraint): with more rooms than them, some room is always free for this one.
-        self._rooms_always_free = bool(rooms) and (rooms[0][1] or 0) < len(rooms)
         # A day's margin on each side: the window is in local days, the query in UTC.
         self.window_start = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time.min, tzinfo=self.tz)
         self.window_end = dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time.min, tzinfo=self.tz)
-        self.time_off = list(
-            TimeOff.objects.filter(
-                practitioner=practitioner, starts_at__lt=self.window_end, ends_at__gt=self.window_start
-            ).values_list("starts_at", "ends_at")
-        )
+        if shared is None:
+            whose = Q(practitioner=practitioner) | Q(patient_id=patient_id) if patient_id else Q(practitioner=practitioner)
+            shared = self._read([practitioner.pk], whose)
+        self._use(shared)
+
+    @classmethod
+    def for_day(cls, practitioners: list[Practitioner], *, day: dt.date, tz: ZoneInfo | None = None,
+                settings: ClinicSettings | None = None) -> dict[int, "Availability"]:
+        """Each practitioner's availability on ``day``, all from one read (a fixed number of
+        queries however many practitioners): every visit of the window, so rooms are known too."""
+        if not practitioners:
+            return {}
+        settings = settings or ClinicSettings.load()
+        first = cls(practitioner=practitioners[0], first_day=day, last_day=day, tz=tz, settings=settings, shared={})
+        shared = first._read([p.pk for p in practitioners], Q())
+        return {p.pk: cls(practitioner=p, first_day=day, last_day=day, tz=tz, settings=settings, shared=shared)
+                for p in practitioners}
+
+    def _read(self, pks: list[int], whose: Q) -> dict:
+        """What the window holds for the practitioners ``pks``: one query each."""
+        working: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = {pk: {} for pk in pks}
+        for practitioner_id, weekday, starts, ends in WorkingHours.objects.filter(practitioner__in=pks).values_list(
+            "practitioner_id", "weekday", "starts", "ends"
+        ):
+            working[practitioner_id].setdefault(weekday, []).append((starts, ends))
+        # The rooms in use, each row also counting the practitioners (see _some_room_free).
+        everyone = Practitioner.objects.order_by().values(one=Value(1)).annotate(count=Count("pk")).values("count")
+        time_off: dict[int, list] = {pk: [] for pk in pks}
+        for practitioner_id, starts_at, ends_at in TimeOff.objects.filter(
+            practitioner__in=pks, starts_at__lt=self.window_end, ends_at__gt=self.window_start
+        ).values_list("practitioner_id", "starts_at", "ends_at"):
+            time_off[practitioner_id].append((starts_at, ends_at))
+        return {
+            "all_visits": whose == Q(),
+            "opening": {row.weekday: (row.opens, row.closes) for row in OpeningHours.objects.all()},
+            "closures": list(Closure.objects.filter(first_day__lte=self.last_day, last_day__gte=self.first_day)),
+            "working": working,
+            "rooms": list(Room.objects.filter(active=True).annotate(everyone=Subquery(everyone)).values_list("id", "everyone")),
+            "time_off": time_off,
+            "visits": list(self._visits(whose).values_list(
+                "id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id"
+            )),
+        }
+
+    def _use(self, data: dict) -> None:
+        if not data:  # ``for_day``'s first instance, made only to read for everyone
+            return
+        practitioner, patient_id = self.practitioner, self.patient_id
+        self.opening, self.closures = data["opening"], data["closures"]
+        self.working = data["working"][practitioner.pk]
+        rooms = data["rooms"]
+        self.room_ids = [room_id for room_id, _ in rooms]
+        # Other practitioners hold at most one room each at a time (their visits never overlap,
+        # by constraint): with more rooms than them, some room is always free for this one.
+        self._rooms_always_free = bool(rooms) and (rooms[0][1] or 1) - 1 < len(rooms)
+        self.time_off = data["time_off"][practitioner.pk]
         # (start, end, is the practitioner's, is the patient's, room)
         self.busy = _Intervals()
-        whose = Q(practitioner=practitioner) | Q(patient_id=patient_id) if patient_id else Q(practitioner=practitioner)
         self.busy.extend([
             (starts_at, visit_id, (starts_at, ends_at, practitioner_id == practitioner.pk,
                                    bool(patient_id) and visit_patient_id == patient_id, room_id))
-            for visit_id, starts_at, ends_at, practitioner_id, visit_patient_id, room_id in self._visits(whose).values_list(
-                "id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id"
-            )
+            for visit_id, starts_at, ends_at, practitioner_id, visit_patient_id, room_id in data["visits"]
+            if practitioner_id == practitioner.pk or (patient_id and visit_patient_id == patient_id)
         ])
         # Rooms' visits, by room, read only for the times asked (see prefetch_rooms).
         self.rooms = _Intervals()
         self._rooms_known: list[tuple[dt.datetime, dt.datetime]] = []
         self._holds: list[tuple[dt.datetime, dt.datetime, int | None]] = []
         self._window_rooms_read = False
+        if data["all_visits"]:
+            # A read shared by every practitioner holds every visit of the window: rooms too.
+            self._window_rooms_read = True
+            self._rooms_known.append((self.window_start, self.window_end))
+            self.rooms.extend([(s, visit_id, (s, e, room_id)) for visit_id, s, e, _, _, room_id in data["visits"]
+                               if room_id in self.room_ids])
 
     def _visits(self, condition: Q, *, starts_at: dt.datetime | None = None, ends_at: dt.datetime | None = None):
         starts_at, ends_at = starts_at or self.window_start, ends_at or self.window_end
@@ -164,7 +204,7 @@ class Availability:
         if not wanted:
             return
         ranges = Q()
-        for starts_at, ends_at in _merged(wanted):
+        for starts_at, ends_at in merged(wanted):
             ranges |= Q(starts_at__gte=starts_at - MAX_VISIT, starts_at__lt=ends_at, ends_at__gt=starts_at)
             self._rooms_known.append((starts_at, ends_at))
         self._load_rooms(ranges)
@@ -340,42 +380,6 @@ class Availability:
         """Free start times on ``day`` on the clinic's booking grid, each with a free room."""
         times = [(start, start + duration) for start in self.free_starts(day, duration)]
         return [Slot(s, e, room) for (s, e), room in zip(times, self.first_free_rooms(times), strict=True)]
-
-
-def free_of(busy: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], duration: dt.timedelta) -> list[dt.datetime]:
-    """Those of ``starts`` (ascending) whose [start, start + duration) meets none of ``busy``
-    (sorted by start), in one sweep: what ended by one start cannot clash with a later one."""
-    free, first = [], 0
-    for start in starts:
-        end = start + duration
-        while first < len(busy) and busy[first][1] <= start:
-            first += 1
-        if not _clashes(busy, first, start, end):
-            free.append(start)
-    return free
-
-
-def _clashes(busy: list[tuple[dt.datetime, dt.datetime]], first: int, start: dt.datetime, end: dt.datetime) -> bool:
-    # Busy intervals may overlap each other (the patient's visit inside a time off), so the
-    # first one left is not always the first to end: look on while they start before ``end``.
-    for index in range(first, len(busy)):
-        busy_start, busy_end = busy[index]
-        if busy_start >= end:
-            return False
-        if busy_end > start:
-            return True
-    return False
-
-
-def _merged(times: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Overlapping or touching ranges joined, so a day of slots is one range in the query."""
-    merged: list[list[dt.datetime]] = []
-    for starts_at, ends_at in sorted(times):
-        if merged and starts_at <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], ends_at)
-        else:
-            merged.append([starts_at, ends_at])
-    return [(s, e) for s, e in merged]
 
 
 def free_slots(

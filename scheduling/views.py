@@ -18,11 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from scheduling import booking, maintenance, proposal, selectors, visit_status
 from scheduling.access import patient_for, patient_request_for, reminder_for, visit_for
-from scheduling.calendar import calendar_grid
 from scheduling.clock import clinic_zone, to_local, today
 from scheduling.errors import BookingError, SlotTaken
 from scheduling.forms import (
-    CalendarForm,
     CancelForm,
     MaintenanceIntervalForm,
     MoveForm,
@@ -31,7 +29,7 @@ from scheduling.forms import (
     StatusForm,
     VisitForm,
 )
-from scheduling.models import Practitioner, Room, Visit
+from scheduling.models import Visit
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.reminders import outbox, patient_requests
 from scheduling.reminders.heartbeat import cached_last_sweep
@@ -264,44 +262,6 @@ def visit_change_status(request, pk: int, status: str):
         return _render_visit(request, visit, status_form=form, status=409 if isinstance(exc, BookingError) else 400)
     messages.success(request, _STATUS_DONE[status])
     return redirect("scheduling:visit", pk=pk)
-
-
-# --- Calendars ---------------------------------------------------------------------------------
-@require("scheduling.view_visit")
-def calendar(request):
-    params = request.GET.copy()
-    # The calendar picker sends one "who" value such as "room=2" (practitioners and rooms share
-    # one select); it stands for the practitioner/room parameter it names.
-    key, _, value = params.pop("who", [""])[0].partition("=")
-    if key in ("practitioner", "room") and value:
-        params[key] = value
-    form = CalendarForm(params or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    practitioners = list(Practitioner.objects.filter(active=True))
-    rooms = list(Room.objects.filter(active=True))
-    room = data.get("room")
-    # Without a choice, practitioners see their own calendar and everyone else the first one.
-    own = next((p for p in practitioners if p.user_id == request.user.pk), None)
-    practitioner = None if room else (data.get("practitioner") or own or (practitioners[0] if practitioners else None))
-    view = data.get("view") or CalendarForm.DAY
-    day = data.get("date") or today()
-    if view == CalendarForm.WEEK:
-        first = day - dt.timedelta(days=day.weekday())
-        days = [first + dt.timedelta(days=i) for i in range(7)]
-        step = dt.timedelta(days=7)
-    else:
-        days, step = [day], dt.timedelta(days=1)
-    grid = calendar_grid(days=days, practitioner=practitioner, room=room) if (practitioner or room) else None
-    subject = {"room": room.pk} if room else ({"practitioner": practitioner.pk} if practitioner else {})
-    return render(
-        request,
-        "scheduling/calendar.html",
-        {
-            "grid": grid, "practitioners": practitioners, "rooms": rooms, "practitioner": practitioner, "room": room,
-            "view": view, "day": day, "subject": subject, "today": today(),
-            "previous": day - step, "next": day + step, "zone": clinic_zone().key,
-        },
-    )
 
 
 # --- Patient timeline and maintenance ------------------------------------------------------------
