@@ -88,6 +88,21 @@ def _plan_items(plan: Plan, items: list[Chosen]) -> None:
     ])
 
 
+def _accepted(ctx: PlanContext, *, near_eye: bool) -> list[str]:
+    return list(ctx.facts.acknowledgements) + ([NEAR_EYE_RISK] if near_eye and ctx.facts.bleeding_risk else [])
+
+
+def plan_check(ctx: PlanContext, *, items: list[Chosen], retention: int | None, acknowledged: bool = False,
+               near_eye: bool = False, fewer_needles: bool = False) -> list[str]:
+    """Every rule the plan breaks, without saving: what ``plan_save`` refuses, and what the plan
+    page shows together with the form's own errors on the first submit (``retention`` None when
+    the form could not read it)."""
+    return plan_problems(
+        items=items, retention=retention, facts=accepting_near_eye(ctx.facts, _accepted(ctx, near_eye=near_eye)),
+        rules=ctx.rules, acknowledged=acknowledged, fewer_needles=fewer_needles,
+    )
+
+
 @transaction.atomic
 def plan_save(
     *,
@@ -112,14 +127,11 @@ def plan_save(
     # Lock the patient row so two practitioners saving at once each check the latest screening.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     ctx = plan_context(patient)
-    accepted = list(ctx.facts.acknowledgements) + ([NEAR_EYE_RISK] if near_eye and ctx.facts.bleeding_risk else [])
-    facts = accepting_near_eye(ctx.facts, accepted)
-    problems = plan_problems(
-        items=items, retention=retention, facts=facts, rules=ctx.rules, acknowledged=acknowledged,
-        fewer_needles=fewer_needles,
-    )
+    problems = plan_check(ctx, items=items, retention=retention, acknowledged=acknowledged, near_eye=near_eye,
+                          fewer_needles=fewer_needles)
     if problems:
         raise ValidationError(problems)
+    accepted = _accepted(ctx, near_eye=near_eye)
 
     limits = limits_for(ctx.facts, ctx.rules)
     plan = Plan.objects.create(

@@ -243,7 +243,7 @@ def session_check_passed(*, visit: Visit, by) -> bool:
     return visit_treatment_start(visit=visit, by=by)
 
 
-def _check_ratings(ratings: dict[str, int], ctx: PlanContext) -> dict[str, int]:
+def _rating_problems(ratings: dict[str, int], ctx: PlanContext) -> list[str]:
     # The patient's concerns still in the catalogue (an admin may retire one).
     expected = {code for code in ctx.severities if code in ctx.concern_names}
     errors = []
@@ -254,17 +254,31 @@ def _check_ratings(ratings: dict[str, int], ctx: PlanContext) -> dict[str, int]:
         errors.append("Only the patient's own concerns can be rated.")
     if any(not 0 <= value <= 10 for value in ratings.values()):
         errors.append("Ratings are numbers from 0 to 10.")
-    if errors:
-        raise ValidationError(errors)
-    return ratings
+    return errors
 
 
-def _check_reactions(reactions: list[ReactionEntry]) -> None:
+def _reaction_problems(reactions: list[ReactionEntry]) -> list[str]:
+    errors = []
     for entry in reactions:
         if entry.kind not in ReactionKind.values or entry.severity not in ReactionSeverity.values:
-            raise ValidationError("Choose a known reaction and its severity.")
-        if entry.kind == ReactionKind.OTHER and not entry.note.strip():
-            raise ValidationError("Describe the “other” reaction.")
+            errors.append("Choose a known reaction and its severity.")
+        elif entry.kind == ReactionKind.OTHER and not entry.note.strip():
+            errors.append("Describe the “other” reaction.")
+    return errors
+
+
+def session_check(start: SessionStart, *, items: list[Chosen], retention: int | None,
+                  reactions: Sequence[ReactionEntry] = ()) -> list[str]:
+    """What the record page shows with the form's own errors on the first submit, without
+    saving: the plan's rules for today (exclusions, needle counts, retention; ``retention`` None
+    when the form could not read it) and the reactions. The risks to acknowledge and the ratings
+    are fields of the form, which says what is missing there."""
+    if start.refused or start.blocked:
+        return []
+    today = start.rules
+    return session_problems(
+        items=items, retention=retention, facts=today.facts, rules=start.ctx.rules, light=today.light,
+    ) + _reaction_problems(list(reactions))
 
 
 def _record_rows(
@@ -324,14 +338,13 @@ def session_record_save(
             )
         today = session_rules(visit, plan=plan, ctx=ctx)
         acknowledged = [risk for risk in today.risks if risk in acknowledged]
+        # Every problem at once: the rules, the ratings and the reactions.
         problems = session_problems(
             items=items, retention=retention, facts=today.facts, rules=ctx.rules, light=today.light,
             risks=today.risks, acknowledged=acknowledged,
-        )
+        ) + _rating_problems(ratings, ctx) + _reaction_problems(list(reactions))
         if problems:
             raise ValidationError(problems)
-        _check_ratings(ratings, ctx)
-        _check_reactions(list(reactions))
 
         record = SessionRecord.objects.create(
             visit=visit, patient=patient, series_id=visit.series_id, plan=plan, screening=ctx.screening, recorded_by=by,

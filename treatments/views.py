@@ -25,9 +25,10 @@ from treatments.forms import PhotoForm, PlanForm, SessionForm, StartFromForm, Te
 from treatments.models import Plan, PlanTemplate, SessionPhoto, SessionRecord
 from treatments.outcomes import series_outcome
 from treatments.photos import first_and_latest, may_show_photos, photo_open, photo_upload
-from treatments.services import plan_context, plan_save, template_save
+from treatments.services import plan_check, plan_context, plan_save, template_save
 from treatments.sessions import (
     plan_concerns,
+    session_check,
     session_check_passed,
     session_items,
     session_record_save,
@@ -95,7 +96,16 @@ def plan_new(request, patient_pk: int):
         return render(request, "treatments/plan_blocked.html", {"patient": patient, "proposal": proposal, "ctx": ctx})
 
     form = PlanForm(request.POST or None, options=ctx.options, proposal=proposal)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # The plan's rules too, on the first submit: every problem at once.
+        data = form.cleaned_data
+        if problems := plan_check(
+            ctx, items=form.chosen(concern_for=ctx.concern_served), retention=data.get("retention"),
+            acknowledged=data.get("acknowledge", False), near_eye=data.get("near_eye", False),
+            fewer_needles=data.get("fewer_needles", False),
+        ):
+            form.add_error(None, problems)
+    elif request.method == "POST":
         try:
             plan_save(
                 by=request.user,
@@ -217,7 +227,14 @@ def session_new(request, visit_pk: int):
         request.POST or None, options=start.ctx.options, proposal=start.proposal, concerns=start.concerns, limits=start.limits,
         risks=start.risks,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # Today's rules too, on the first submit: every problem at once.
+        if problems := session_check(
+            start, items=form.chosen(concern_for=lambda option: (None, "")), retention=form.cleaned_data.get("retention"),
+            reactions=form.reactions(),
+        ):
+            form.add_error(None, problems)
+    elif request.method == "POST":
         try:
             record = session_record_save(
                 by=request.user,

@@ -301,3 +301,26 @@ def test_a_refused_screening_at_the_session_check_offers_to_confirm_only_the_ans
     page = response.content.decode()
     assert response.status_code == 400 and "Tick each one to confirm it with the patient" in page
     assert page.count('name="s-confirmed_no"') == 1 and 'value="severe_migraines"' in page
+
+
+def test_the_record_form_shows_every_problem_at_once_on_the_first_submit(acupuncturist_client, visit, patient):
+    url = reverse("treatments:session_new", args=[visit.pk])
+    response = acupuncturist_client.get(url, {"screening": patient.screenings.get().pk})
+    data = {**form_data(response), "rating_fine-lines": 5, "retention": "", "reaction_other": "mild",
+            "reaction_other_note": ""}
+    # A needle count above today's cap, besides the form's own errors (retention, a missing rating).
+    pattern = next(name for name, field in response.context["form"].fields.items()
+                   if name.startswith("pattern_") and not field.disabled)
+    data[pattern] = response.context["form"].fields[pattern].max_value
+    for name, field in response.context["form"].fields.items():
+        if name.startswith("point_") and not field.disabled:
+            data[name] = "on"
+    response = acupuncturist_client.post(url, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[page.index("data-error-summary"):]
+    summary = summary[:summary.index("</div>")]
+    assert 'href="#id_retention"' in summary and 'href="#id_rating_puffiness"' in summary
+    assert "Describe the “other” reaction." in summary
+    assert "needles; at most" in summary
+    assert not SessionRecord.objects.exists() and Visit.objects.get(pk=visit.pk).status != Visit.Status.COMPLETED

@@ -225,3 +225,21 @@ def test_a_plan_short_of_the_minimum_says_why_and_saves_only_when_the_practition
     assert refused.status_code == 400 and "fewer than the usual 40" in refused.content.decode()
     assert acupuncturist_client.post(url, {**data, "fewer_needles": "on"}).status_code == 302
     assert Plan.objects.get(patient=patient).fewer_needles
+
+
+def test_the_plan_form_shows_every_problem_at_once_on_the_first_submit(acupuncturist_client, patient):
+    url = reverse("treatments:plan_new", args=[patient.pk])
+    form = acupuncturist_client.get(url).context["form"]
+    pattern = next(name for name in form.fields if name.startswith("pattern_") and not form.fields[name].disabled)
+    # Retention left empty and a line count above its field's maximum (the form's own errors),
+    # and too few needles (the plan's rule): all on the first submit, at the top, nothing saved.
+    response = acupuncturist_client.post(url, {"retention": "", "point_GB14": "on", pattern: 999})
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[page.index("data-error-summary"):]
+    summary = summary[:summary.index("</div>")]
+    assert "This field is required" in summary
+    assert "less than or equal to" in summary
+    assert "fewer than the usual 40" in summary
+    assert 'href="#id_retention"' in summary and f'href="#id_{pattern}"' in summary
+    assert not Plan.objects.filter(patient=patient).exists()
