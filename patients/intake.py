@@ -6,6 +6,7 @@ command and the tests share one path. Each validates its input and raises ``Vali
 """
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from patients.models import Concern, Consent, Patient, PatientConcern, Screening
 from patients.phones import normalise_phone
 from patients.search import probable_duplicates
 from staff.audit import audit_record, changed_fields, field_values
+from staff.submissions import form_key_claim, form_key_guard, form_key_result
 from staff.text import free_text_problem, single_line_problem
 
 # The key of a screening's answers (``ScreeningForm.answers()``) listing the safety answers that
@@ -185,7 +187,6 @@ def intake_validate(
     return cleaned, chosen
 
 
-@transaction.atomic
 def patient_register(
     *,
     by,
@@ -194,11 +195,24 @@ def patient_register(
     concerns: dict[Concern, int | None],
     consents: IntakeConsents,
     confirmed_new: bool = False,
+    form_key: uuid.UUID | None = None,
 ) -> Patient:
     """Registers a new patient with their first screening, concerns and consents, all or nothing.
 
     Raises ``ProbableDuplicate`` when a patient with the same name and date of birth, or the same
-    e-mail, exists already, unless ``confirmed_new`` says it is a different person."""
+    e-mail, exists already, unless ``confirmed_new`` says it is a different person. With
+    ``form_key`` (the intake page's one-time key), a second submit of the page raises
+    ``staff.submissions.AlreadySaved`` with this patient, never a "probable duplicate" of them."""
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
+        patient = _patient_create(by=by, demographics=demographics, screening=screening, concerns=concerns,
+                                  consents=consents, confirmed_new=confirmed_new)
+        form_key_result(claim, patient)
+    return patient
+
+
+def _patient_create(*, by, demographics: dict, screening: dict, concerns: dict[Concern, int | None],
+                    consents: IntakeConsents, confirmed_new: bool) -> Patient:
     now = timezone.now()
     screening = {name: value for name, value in screening.items() if name != CONFIRMED_NO}  # nothing before it
     cleaned, chosen = intake_validate(demographics=demographics, screening=screening, concerns=concerns,

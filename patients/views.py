@@ -40,6 +40,7 @@ from patients.selectors import active_concerns, concern_severities, patients_lis
 from staff.access import require, staff_only
 from staff.audit import audit_listing
 from staff.errors import add_domain_errors
+from staff.submissions import AlreadySaved, FormKeyForm
 
 PAGE_SIZE = 25
 
@@ -91,6 +92,7 @@ def intake(request):
     concerns_form = ConcernsForm(data, prefix="c", concerns=active_concerns())
     consent_form = ConsentForm(data, prefix="k")
     duplicate_form = DuplicateConfirmForm(data, prefix="d")
+    once_form = FormKeyForm(data)
     forms = [patient_form, screening_form, concerns_form, consent_form, duplicate_form]
     duplicates: list[Patient] = []
 
@@ -108,7 +110,13 @@ def intake(request):
                 concerns=concerns_form.severities(),
                 consents=consents,
                 confirmed_new=duplicate_form.cleaned_data["confirm_new"],
+                form_key=once_form.key,
             )
+        except AlreadySaved as done:
+            # A double click or a retry after a timeout: the first submit registered the patient.
+            messages.info(request, "Already saved: the first submit of this page registered this patient; "
+                                   "nobody was registered twice.")
+            return redirect("patients:detail", pk=done.result_id)
         except ValidationError as exc:
             if isinstance(exc, ProbableDuplicate):
                 duplicates = exc.matches
@@ -126,6 +134,7 @@ def intake(request):
             "concerns_form": concerns_form,
             "consent_form": consent_form,
             "duplicate_form": duplicate_form,
+            "once_form": once_form,
             "duplicates": duplicates,
             "has_errors": data is not None,
         },

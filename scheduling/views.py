@@ -29,7 +29,7 @@ from scheduling.forms import (
     StatusForm,
     VisitForm,
 )
-from scheduling.models import Visit
+from scheduling.models import Series, Visit
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.reminders import outbox, patient_requests
 from scheduling.reminders.heartbeat import cached_last_sweep
@@ -39,7 +39,7 @@ from scheduling.selectors import (
     patient_timeline,
     reminders_needing_attention,
 )
-from scheduling.submissions import AlreadyBooked
+from scheduling.submissions import AlreadySaved
 from staff.access import require, staff_only
 from staff.audit import audit_listing
 from staff.errors import add_domain_errors
@@ -87,9 +87,9 @@ def _series_confirm(request):
     shown = confirm.cleaned_data["proposal"]
     try:
         series = booking.series_book(proposal=shown, by=request.user, form_key=confirm.form_key)
-    except AlreadyBooked as done:
+    except AlreadySaved as done:
         # A double click or a retry after a timeout: the first submit booked it; show that.
-        series = done.submission.series
+        series = Series.objects.select_related("patient").get(pk=done.result_id)
         messages.info(request, f"Already booked: these {series.sessions_planned} sessions for {series.patient} "
                                "were booked by the first submit of this page; nothing was booked twice.")
         return redirect("scheduling:patient", pk=series.patient_id)
@@ -148,9 +148,9 @@ def visit_new(request):
             starts_at=data["starts_at"], room_id=data["room"].pk if data["room"] else None, by=request.user,
             form_key=data["form_key"],
         )
-    except AlreadyBooked as done:
+    except AlreadySaved as done:
         messages.info(request, "Already booked: the first submit of this page booked this visit; nothing was booked twice.")
-        return redirect("scheduling:visit", pk=done.submission.visit_id)
+        return redirect("scheduling:visit", pk=done.result_id)
     except ValidationError as exc:
         add_domain_errors(exc, form)
         return render(request, "scheduling/visit_form.html", {"form": form}, status=_status(exc))

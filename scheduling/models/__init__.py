@@ -18,7 +18,7 @@ from scheduling.models.clinic import (
     Weekday,
     WorkingHours,
 )
-from scheduling.models.desk import AffectedVisit, FormSubmission
+from scheduling.models.desk import AffectedVisit
 from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, SweepHeartbeat, new_message_id
 from scheduling.models.visits import MaintenanceSchedule, Series, Visit
 
@@ -27,7 +27,6 @@ __all__ = [
     "AppointmentType",
     "ClinicSettings",
     "Closure",
-    "FormSubmission",
     "LinkUse",
     "MaintenanceSchedule",
     "OpeningHours",
