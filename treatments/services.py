@@ -1,5 +1,6 @@
 """Writes of the treatments app: every plan and template is saved through a function here."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from patients.models import Concern, Patient, Screening
 from staff.audit import audit_record
+from staff.submissions import form_key_claim, form_key_guard, form_key_result
 from treatments.catalogue import catalogue_rows, load_catalogue, saved_items
 from treatments.models import Plan, PlanItem, PlanTemplate, PlanTemplateItem
 from treatments.rules import (
@@ -103,7 +105,6 @@ def plan_check(ctx: PlanContext, *, items: list[Chosen], retention: int | None, 
     )
 
 
-@transaction.atomic
 def plan_save(
     *,
     by,
@@ -115,6 +116,7 @@ def plan_save(
     fewer_needles: bool = False,
     notes: str = "",
     started_from: PlanTemplate | None = None,
+    form_key: uuid.UUID | None = None,
 ) -> Plan:
     """Saves a new current plan for the patient (earlier plans stay as history).
 
@@ -122,8 +124,20 @@ def plan_save(
     ``near_eye``: they accept the bleeding risk of points near the eye; ``fewer_needles``: they
     choose a plan below the clinic's usual minimum. Raises ValidationError with every broken
     rule, and writes nothing, if the plan is unsafe for the patient's latest screening. The
-    models check the same rules again as the rows go in.
+    models check the same rules again as the rows go in. With ``form_key`` (the plan page's
+    one-time key), a second submit of the page raises ``staff.submissions.AlreadySaved`` with
+    this plan instead of saving it twice.
     """
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
+        plan = _plan_create(by=by, patient=patient, items=items, retention=retention, acknowledged=acknowledged,
+                            near_eye=near_eye, fewer_needles=fewer_needles, notes=notes, started_from=started_from)
+        form_key_result(claim, plan)
+    return plan
+
+
+def _plan_create(*, by, patient: Patient, items: list[Chosen], retention: int, acknowledged: bool, near_eye: bool,
+                 fewer_needles: bool, notes: str, started_from: PlanTemplate | None) -> Plan:
     # Lock the patient row so two practitioners saving at once each check the latest screening.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     ctx = plan_context(patient)

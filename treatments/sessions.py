@@ -7,6 +7,7 @@ database triggers check again as the rows go in (see ``treatments.models``).
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from scheduling.clock import clinic_zone, local_datetime
 from scheduling.models import Visit
 from scheduling.visit_status import visit_complete, visit_treatment_start
 from staff.audit import audit_record
+from staff.submissions import form_key_claim, form_key_guard, form_key_result
 from treatments.catalogue import catalogue_rows, saved_items
 from treatments.models import (
     ConcernRating,
@@ -313,6 +315,7 @@ def session_record_save(
     reactions: Sequence[ReactionEntry] = (),
     acknowledged: Sequence[str] = (),
     notes: str = "",
+    form_key: uuid.UUID | None = None,
 ) -> SessionRecord:
     """Saves what was done at the visit and completes the visit, in one transaction.
 
@@ -321,9 +324,12 @@ def session_record_save(
     new since the plan must be in ``acknowledged`` (as ``SessionStart.risks`` lists them). Raises
     ValidationError with every broken rule and writes nothing when the record is unsafe or the
     visit cannot take a record. Completing the visit advances the series; the last treatment
-    starts maintenance (``scheduling.visit_status.visit_complete``).
+    starts maintenance (``scheduling.visit_status.visit_complete``). With ``form_key`` (the
+    page's one-time key), a second submit of the page raises ``staff.submissions.AlreadySaved``
+    with this record, not "this visit's session has been recorded already".
     """
-    with transaction.atomic():
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
         # Lock the visit so two saves for the same visit cannot both pass the checks below.
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         patient = Patient.objects.get(pk=visit.patient_id)
@@ -359,6 +365,7 @@ def session_record_save(
             user=by, action="create", obj=record, patient_id=patient.pk,
             summary=f"session record, {record.total_needles} needles, {len(reactions)} reaction(s)",
         )
+        form_key_result(claim, record)
     return record
 
 

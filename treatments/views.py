@@ -17,6 +17,7 @@ from scheduling.models import Series, Visit
 from staff.access import require
 from staff.audit import audit_records
 from staff.errors import add_domain_errors
+from staff.submissions import AlreadySaved, FormKeyForm
 from treatments import selectors
 from treatments.access import audit_read, fetch
 from treatments.catalogue import concern_names
@@ -96,6 +97,7 @@ def plan_new(request, patient_pk: int):
         return render(request, "treatments/plan_blocked.html", {"patient": patient, "proposal": proposal, "ctx": ctx})
 
     form = PlanForm(request.POST or None, options=ctx.options, proposal=proposal)
+    once_form = FormKeyForm(request.POST or None)
     if request.method == "POST" and not form.is_valid():
         # The plan's rules too, on the first submit: every problem at once.
         data = form.cleaned_data
@@ -117,7 +119,11 @@ def plan_new(request, patient_pk: int):
                 fewer_needles=form.cleaned_data["fewer_needles"],
                 notes=form.cleaned_data["notes"],
                 started_from=template,
+                form_key=once_form.key,
             )
+        except AlreadySaved:
+            messages.info(request, "Already saved: the first submit of this page saved this plan; it was not saved twice.")
+            return redirect("treatments:patient_plan", patient_pk=patient.pk)
         except ValidationError as exc:
             add_domain_errors(exc, form)
         else:
@@ -133,6 +139,7 @@ def plan_new(request, patient_pk: int):
             "ctx": ctx,
             "proposal": proposal,
             "form": form,
+            "once_form": once_form,
             "start_form": start_form,
             "templates": list(templates),
             "template": template,
@@ -227,6 +234,7 @@ def session_new(request, visit_pk: int):
         request.POST or None, options=start.ctx.options, proposal=start.proposal, concerns=start.concerns, limits=start.limits,
         risks=start.risks,
     )
+    once_form = FormKeyForm(request.POST or None)
     if request.method == "POST" and not form.is_valid():
         # Today's rules too, on the first submit: every problem at once.
         if problems := session_check(
@@ -246,7 +254,12 @@ def session_new(request, visit_pk: int):
                 reactions=form.reactions(),
                 acknowledged=form.acknowledged(),
                 notes=form.cleaned_data["notes"],
+                form_key=once_form.key,
             )
+        except AlreadySaved as done:
+            messages.info(request, "Already saved: the first submit of this page recorded this session; "
+                                   "it was not recorded twice.")
+            return redirect("treatments:session_detail", pk=done.result_id)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -264,6 +277,7 @@ def session_new(request, visit_pk: int):
             "start": start,
             "proposal": start.proposal,
             "form": form,
+            "once_form": once_form,
             "chart": face_chart(items=start.prefill, concern_names=start.ctx.concern_names),
         },
         status=400 if request.method == "POST" else 200,

@@ -324,3 +324,14 @@ def test_the_record_form_shows_every_problem_at_once_on_the_first_submit(acupunc
     assert "Describe the “other” reaction." in summary
     assert "needles; at most" in summary
     assert not SessionRecord.objects.exists() and Visit.objects.get(pk=visit.pk).status != Visit.Status.COMPLETED
+
+
+def test_submitting_the_record_twice_saves_one_record_and_shows_it(acupuncturist_client, visit, patient):
+    url = reverse("treatments:session_new", args=[visit.pk])
+    response = acupuncturist_client.get(url, {"screening": patient.screenings.get().pk})
+    data = {**form_data(response), "rating_fine-lines": 5, "rating_puffiness": 3,
+            "once-form_key": str(response.context["once_form"]["form_key"].value())}
+    first = acupuncturist_client.post(url, data)
+    second = acupuncturist_client.post(url, data)
+    record = SessionRecord.objects.get()
+    assert first.url == second.url == reverse("treatments:session_detail", args=[record.pk])

@@ -243,3 +243,16 @@ def test_the_plan_form_shows_every_problem_at_once_on_the_first_submit(acupunctu
     assert "fewer than the usual 40" in summary
     assert 'href="#id_retention"' in summary and f'href="#id_{pattern}"' in summary
     assert not Plan.objects.filter(patient=patient).exists()
+
+
+def test_submitting_the_plan_page_twice_saves_one_plan_and_says_so(acupuncturist_client, patient):
+    url = reverse("treatments:plan_new", args=[patient.pk])
+    page = acupuncturist_client.get(url)
+    form = page.context["form"]
+    data = {name: field.initial for name, field in form.fields.items() if field.initial not in (None, False)}
+    data["once-form_key"] = str(page.context["once_form"]["form_key"].value())
+    first = acupuncturist_client.post(url, data)
+    second = acupuncturist_client.post(url, data)
+    assert first.status_code == second.status_code == 302 and first.url == second.url
+    assert Plan.objects.filter(patient=patient).count() == 1
+    assert "Already saved" in acupuncturist_client.get(second.url).content.decode()
