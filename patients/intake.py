@@ -283,14 +283,22 @@ def _question(name: str) -> str:
     return str(Screening._meta.get_field(name).verbose_name)
 
 
-@transaction.atomic
-def screening_record(*, by, patient: Patient, answers: dict) -> Screening:
+def screening_record(*, by, patient: Patient, answers: dict, form_key: uuid.UUID | None = None) -> Screening:
     """Adds a new dated screening; earlier answers stay in the history untouched.
 
     A safety answer that was Yes in the patient's latest screening and is No now (a pregnancy
     over, an infection cleared) takes the staff member's confirmation of that very answer, under
     ``answers[CONFIRMED_NO]``: a form left blank or a slip must not clear a contraindication.
-    The confirmed change is audited by name."""
+    The confirmed change is audited by name. With ``form_key`` (the page's one-time key) a
+    second submit of the page raises ``staff.submissions.AlreadySaved`` with this screening."""
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
+        screening = _screening_create(by=by, patient=patient, answers=answers)
+        form_key_result(claim, screening)
+    return screening
+
+
+def _screening_create(*, by, patient: Patient, answers: dict) -> Screening:
     answers = dict(answers)
     confirmed = set(answers.pop(CONFIRMED_NO, ()))
     validate_screening(answers, today=_today())

@@ -184,15 +184,20 @@ def screening_new(request, pk: int):
     initial = {name: getattr(previous, name) for name in ScreeningForm.Meta.fields} if previous else None
     data = request.POST if request.method == "POST" else None  # an empty POST is bound: refused, not a blank form
     form = ScreeningForm(data, initial=initial, prefix="s", previous=previous)
+    once_form = FormKeyForm(data)
     if request.method == "POST" and form.is_valid():
         try:
-            screening_record(by=request.user, patient=patient, answers=form.answers())
+            screening_record(by=request.user, patient=patient, answers=form.answers(), form_key=once_form.key)
+        except AlreadySaved:
+            messages.info(request, "Already saved: the first submit of this page saved this screening; "
+                                   "it was not saved twice.")
+            return redirect("patients:detail", pk=pk)
         except ValidationError as exc:
             add_domain_errors(exc, form)
         else:
             messages.success(request, "New screening saved; earlier answers stay in the history.")
             return redirect("patients:detail", pk=pk)
-    return render(request, "patients/screening_form.html", {"patient": patient, "form": form})
+    return render(request, "patients/screening_form.html", {"patient": patient, "form": form, "once_form": once_form})
 
 
 @staff_only

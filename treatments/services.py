@@ -189,7 +189,12 @@ def template_create(*, by, name: str, items: list[Chosen], retention: int, notes
     return template
 
 
-def template_save(*, by, name: str, plan: Plan) -> PlanTemplate:
-    """Saves a saved plan's items as a template."""
+def template_save(*, by, name: str, plan: Plan, form_key: uuid.UUID | None = None) -> PlanTemplate:
+    """Saves a saved plan's items as a template. With ``form_key`` (the page's one-time key) a
+    second submit raises ``staff.submissions.AlreadySaved``, not "a template with this name exists"."""
     items = saved_items(list(plan.items.select_related("point", "pattern", "adjunct")), concerns={})
-    return template_create(by=by, name=name, items=items, retention=plan.retention_minutes, notes=plan.notes)
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
+        template = template_create(by=by, name=name, items=items, retention=plan.retention_minutes, notes=plan.notes)
+        form_key_result(claim, template)
+    return template

@@ -73,6 +73,7 @@ def _render_plan(request, patient: Patient, plan: Plan):
             "rescreened": page.rescreened,
             "conflicts": page.conflicts,
             "template_form": TemplateForm(),
+            "once_form": FormKeyForm(),
         },
     )
 
@@ -156,7 +157,10 @@ def template_new(request, pk: int):
     form = TemplateForm(request.POST)
     if form.is_valid():
         try:
-            template = template_save(by=request.user, name=form.cleaned_data["name"], plan=plan)
+            template = template_save(by=request.user, name=form.cleaned_data["name"], plan=plan,
+                                     form_key=FormKeyForm(request.POST).key)
+        except AlreadySaved:
+            messages.info(request, "Already saved: the first submit saved this template; it was not saved twice.")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -208,6 +212,7 @@ def _render_check(request, start, screening_form=None, status=200):
             "start": start,
             "screening": previous,
             "screening_form": screening_form or ScreeningForm(initial=initial, prefix="s"),
+            "once_form": FormKeyForm(),
         },
         status=status,
     )
@@ -291,6 +296,7 @@ def session_screening(request, visit_pk: int):
     the session: session_new then shows why)."""
     visit = fetch(request, Visit.objects.select_related(*_VISIT_RELATED), pk=visit_pk)
     url = reverse("treatments:session_new", args=[visit.pk])
+    once_form = FormKeyForm(request.POST)
     if "confirm" in request.POST:
         latest = Screening.objects.latest_for(visit.patient)
         if latest is None or request.POST.get("screening") != str(latest.pk):
@@ -303,7 +309,10 @@ def session_screening(request, visit_pk: int):
     form = ScreeningForm(request.POST, prefix="s", previous=Screening.objects.latest_for(visit.patient))
     if form.is_valid():
         try:
-            screening = screening_record(by=request.user, patient=visit.patient, answers=form.answers())
+            screening = screening_record(by=request.user, patient=visit.patient, answers=form.answers(),
+                                         form_key=once_form.key)
+        except AlreadySaved as done:
+            return redirect(f"{url}?screening={done.result_id}")
         except ValidationError as exc:
             add_domain_errors(exc, form)
         else:

@@ -86,3 +86,18 @@ def test_two_simultaneous_posts_of_one_intake_register_one_patient(needs_postgre
     assert responses[0].url == responses[1].url == reverse("patients:detail", args=[patient.pk])
     said = [_messages(r) for r in responses]
     assert sum("Already saved" in s for s in said) == 1
+
+
+@pytest.mark.django_db
+def test_submitting_a_new_screening_twice_saves_one(front_desk_client):
+    from tests.factories import intake_patient, screening_post
+
+    patient = intake_patient()
+    url = reverse("patients:screening_new", args=[patient.pk])
+    key = front_desk_client.get(url).context["once_form"]["form_key"].value()
+    data = {**screening_post(), "once-form_key": str(key)}
+    first = front_desk_client.post(url, data)
+    second = front_desk_client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert patient.screenings.count() == 2  # the intake's and this one
+    assert "Already saved" in _messages(second)

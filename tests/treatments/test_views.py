@@ -256,3 +256,14 @@ def test_submitting_the_plan_page_twice_saves_one_plan_and_says_so(acupuncturist
     assert first.status_code == second.status_code == 302 and first.url == second.url
     assert Plan.objects.filter(patient=patient).count() == 1
     assert "Already saved" in acupuncturist_client.get(second.url).content.decode()
+
+
+def test_saving_a_plan_as_a_template_twice_saves_one_and_is_no_name_clash(acupuncturist_client, plan):
+    page = acupuncturist_client.get(reverse("treatments:plan_detail", args=[plan.pk]))
+    key = page.context["once_form"]["form_key"].value()
+    url = reverse("treatments:template_new", args=[plan.pk])
+    acupuncturist_client.post(url, {"name": "Forehead lines", "once-form_key": str(key)})
+    second = acupuncturist_client.post(url, {"name": "Forehead lines", "once-form_key": str(key)}, follow=True)
+    assert PlanTemplate.objects.count() == 1
+    page = second.content.decode()
+    assert "Already saved" in page and "exists already" not in page
