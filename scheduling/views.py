@@ -173,7 +173,8 @@ def _render_visit(request, visit, *, move_form=None, cancel_form=None, status_fo
             "status_form": status_form or StatusForm(),
             "allowed": visit.allowed_changes(request.user, at=timezone.now()),
             "can_move": request.user.has_perm("scheduling.change_visit") and visit.status in Visit.CHANGEABLE,
-            "starts_today": local_start.date() == today(),
+            # Record session: on the day, once the visit has begun (what the session page accepts).
+            "may_record": local_start.date() == today() and visit.starts_at <= timezone.now(),
         },
         status=status,
     )

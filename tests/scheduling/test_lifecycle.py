@@ -131,3 +131,17 @@ def test_record_session_is_not_offered_for_a_future_visit(frozen, clinic, lin, p
     client.force_login(factories.acupuncturist_user())
     page = client.get(reverse("scheduling:visit", args=[later.pk])).content.decode()
     assert "Record session" not in page
+
+
+def test_record_session_is_offered_on_the_day_only_once_the_visit_has_begun(frozen, clinic, lin, patient):
+    later = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-02", "10:00"), by=None)
+    client = Client()
+    user = factories.acupuncturist_user()
+    url = reverse("scheduling:visit", args=[later.pk])
+    frozen.move_to(at("2026-03-02", "09:30"))
+    client.force_login(user)
+    assert "Record session" not in client.get(url).content.decode()  # the session page would refuse (409)
+    frozen.move_to(at("2026-03-02", "10:00"))
+    client.force_login(user)  # signed in anew: the move outlasts the idle logoff
+    assert reverse("treatments:session_new", args=[later.pk]) in client.get(url).content.decode()

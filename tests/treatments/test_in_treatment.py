@@ -91,3 +91,11 @@ def test_today_shows_each_visits_state(acupuncturist_client, visit):
     visit_treatment_start(visit=visit, by=None)
     page = acupuncturist_client.get(reverse("treatments:today")).content.decode()
     assert "In treatment" in page
+
+
+def test_today_links_no_visit_to_a_session_page_that_would_refuse_it(acupuncturist_client, series, traveller):
+    traveller.move_to(at("2026-03-02", "09:30"))
+    visit = series.visits.get(sequence=1)
+    page = acupuncturist_client.get(reverse("treatments:today")).content.decode()
+    assert reverse("treatments:session_new", args=[visit.pk]) not in page and "Record from 10:00" in page
+    assert acupuncturist_client.get(reverse("treatments:session_new", args=[visit.pk])).status_code == 409
