@@ -201,9 +201,13 @@ def test_patient_without_a_plan_is_offered_the_suggestion(acupuncturist_client, 
     assert reverse("treatments:plan_new", args=[patient.pk]) in page
 
 
-def test_visit_page_offers_the_session_record_to_acupuncturists_only(client, series, acupuncturist, front_desk):
+def test_visit_page_offers_the_session_record_to_acupuncturists_only(client, series, acupuncturist, front_desk,
+                                                                      traveller):
     from django.urls import reverse
 
+    from tests.scheduling.factories import at
+
+    traveller.move_to(at("2026-03-02", "10:05"))  # the visit has begun
     visit = series.visits.order_by("sequence").first()
     record_url = reverse("treatments:session_new", args=[visit.pk])
     client.force_login(acupuncturist)
