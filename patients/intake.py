@@ -6,6 +6,7 @@ command and the tests share one path. Each validates its input and raises ``Vali
 """
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from patients.models import Concern, Consent, Patient, PatientConcern, Screening
 from patients.phones import normalise_phone
 from patients.search import probable_duplicates
 from staff.audit import audit_record, changed_fields, field_values
+from staff.submissions import form_key_claim, form_key_guard, form_key_result
 from staff.text import free_text_problem, single_line_problem
 
 # The key of a screening's answers (``ScreeningForm.answers()``) listing the safety answers that
@@ -185,7 +187,6 @@ def intake_validate(
     return cleaned, chosen
 
 
-@transaction.atomic
 def patient_register(
     *,
     by,
@@ -195,13 +196,26 @@ def patient_register(
     consents: IntakeConsents,
     confirmed_new: bool = False,
     screening_source: str = Screening.Source.STAFF,
+    form_key: uuid.UUID | None = None,
 ) -> Patient:
     """Registers a new patient with their first screening, concerns and consents, all or nothing.
     ``by`` is None when the patient registered themselves (online intake; ``screening_source``
     then says so).
 
     Raises ``ProbableDuplicate`` when a patient with the same name and date of birth, or the same
-    e-mail, exists already, unless ``confirmed_new`` says it is a different person."""
+    e-mail, exists already, unless ``confirmed_new`` says it is a different person. With
+    ``form_key`` (the intake page's one-time key), a second submit of the page raises
+    ``staff.submissions.AlreadySaved`` with this patient, never a "probable duplicate" of them."""
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
+        patient = _patient_create(by=by, demographics=demographics, screening=screening, concerns=concerns,
+                                  consents=consents, confirmed_new=confirmed_new, screening_source=screening_source)
+        form_key_result(claim, patient)
+    return patient
+
+
+def _patient_create(*, by, demographics: dict, screening: dict, concerns: dict[Concern, int | None],
+                    consents: IntakeConsents, confirmed_new: bool, screening_source: str) -> Patient:
     now = timezone.now()
     screening = {name: value for name, value in screening.items() if name != CONFIRMED_NO}  # nothing before it
     cleaned, chosen = intake_validate(demographics=demographics, screening=screening, concerns=concerns,
@@ -272,14 +286,24 @@ def _question(name: str) -> str:
     return str(Screening._meta.get_field(name).verbose_name)
 
 
-@transaction.atomic
-def screening_record(*, by, patient: Patient, answers: dict, source: str = Screening.Source.STAFF) -> Screening:
+def screening_record(
+    *, by, patient: Patient, answers: dict, source: str = Screening.Source.STAFF, form_key: uuid.UUID | None = None
+) -> Screening:
     """Adds a new dated screening; earlier answers stay in the history untouched.
 
     A safety answer that was Yes in the patient's latest screening and is No now (a pregnancy
     over, an infection cleared) takes the staff member's confirmation of that very answer, under
     ``answers[CONFIRMED_NO]``: a form left blank or a slip must not clear a contraindication.
-    The confirmed change is audited by name."""
+    The confirmed change is audited by name. With ``form_key`` (the page's one-time key) a
+    second submit of the page raises ``staff.submissions.AlreadySaved`` with this screening."""
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
+        screening = _screening_create(by=by, patient=patient, answers=answers, source=source)
+        form_key_result(claim, screening)
+    return screening
+
+
+def _screening_create(*, by, patient: Patient, answers: dict, source: str) -> Screening:
     answers = dict(answers)
     confirmed = set(answers.pop(CONFIRMED_NO, ()))
     validate_screening(answers, today=_today())

@@ -40,6 +40,7 @@ from patients.selectors import active_concerns, concern_severities, patients_lis
 from staff.access import require, staff_only
 from staff.audit import audit_listing
 from staff.errors import add_domain_errors, add_remaining_errors
+from staff.submissions import AlreadySaved, FormKeyForm
 
 PAGE_SIZE = 25
 
@@ -88,6 +89,7 @@ def intake(request):
     concerns_form = ConcernsForm(data, prefix="c", concerns=active_concerns())
     consent_form = ConsentForm(data, prefix="k")
     duplicate_form = DuplicateConfirmForm(data, prefix="d")
+    once_form = FormKeyForm(data)
     forms = [patient_form, screening_form, concerns_form, consent_form, duplicate_form]
     duplicates: list[Patient] = []
 
@@ -105,7 +107,13 @@ def intake(request):
                 concerns=concerns_form.severities(),
                 consents=consents,
                 confirmed_new=duplicate_form.cleaned_data["confirm_new"],
+                form_key=once_form.key,
             )
+        except AlreadySaved as done:
+            # A double click or a retry after a timeout: the first submit registered the patient.
+            messages.info(request, "Already saved: the first submit of this page registered this patient; "
+                                   "nobody was registered twice.")
+            return redirect("patients:detail", pk=done.result_id)
         except ValidationError as exc:
             if isinstance(exc, ProbableDuplicate):
                 duplicates = exc.matches
@@ -123,6 +131,7 @@ def intake(request):
             "concerns_form": concerns_form,
             "consent_form": consent_form,
             "duplicate_form": duplicate_form,
+            "once_form": once_form,
             "duplicates": duplicates,
             "has_errors": data is not None,
         },
@@ -172,15 +181,20 @@ def screening_new(request, pk: int):
     initial = {name: getattr(previous, name) for name in ScreeningForm.Meta.fields} if previous else None
     data = request.POST if request.method == "POST" else None  # an empty POST is bound: refused, not a blank form
     form = ScreeningForm(data, initial=initial, prefix="s", previous=previous)
+    once_form = FormKeyForm(data)
     if request.method == "POST" and form.is_valid():
         try:
-            screening_record(by=request.user, patient=patient, answers=form.answers())
+            screening_record(by=request.user, patient=patient, answers=form.answers(), form_key=once_form.key)
+        except AlreadySaved:
+            messages.info(request, "Already saved: the first submit of this page saved this screening; "
+                                   "it was not saved twice.")
+            return redirect("patients:detail", pk=pk)
         except ValidationError as exc:
             add_domain_errors(exc, form)
         else:
             messages.success(request, "New screening saved; earlier answers stay in the history.")
             return redirect("patients:detail", pk=pk)
-    return render(request, "patients/screening_form.html", {"patient": patient, "form": form})
+    return render(request, "patients/screening_form.html", {"patient": patient, "form": form, "once_form": once_form})
 
 
 @staff_only

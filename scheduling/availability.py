@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, Subquery, Value
 
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
+from scheduling.intervals import free_of, merged
 from scheduling.models import ClinicSettings, Closure, OpeningHours, Practitioner, Room, TimeOff, Visit, WorkingHours
 
 # The longest a visit may last (held by the check constraint ``visit_at_most_8_hours``).
@@ -102,16 +103,30 @@ class Availability:
         settings: ClinicSettings | None = None,
         only_times: list[tuple[dt.datetime, dt.datetime]] | None = None,
         opening_hours: list[OpeningHours] | None = None,
+        shared: dict | None = None,
     ) -> None:
         """``only_times``: the only times that will be asked about (a booking checking its
         sessions): visits are read just around them, the rooms' with the practitioner's and
-        patient's in one query, instead of every visit of the window."""
+        patient's in one query, instead of every visit of the window. ``shared``: what
+        ``availability_day`` read once for every practitioner (nothing is read then)."""
         self.tz = tz or clinic_zone()
         self.practitioner = practitioner
         self.patient_id = patient_id
         self.first_day, self.last_day = first_day, last_day
         self.ignore_visit_ids = list(ignore_visit_ids)
         self.step = dt.timedelta(minutes=(settings or ClinicSettings.load()).slot_minutes)
+        self.window_start, self.window_end = window_of(first_day, last_day, self.tz)
+        # (start, end, is the practitioner's, is the patient's, room)
+        self.busy = _Intervals()
+        # Rooms' visits, by room, read only for the times asked (see prefetch_rooms).
+        self.rooms = _Intervals()
+        self._rooms_known: list[tuple[dt.datetime, dt.datetime]] = []
+        self._holds: list[tuple[dt.datetime, dt.datetime, int | None]] = []
+        self._window_rooms_read = False
+        self._busy_known: list[tuple[dt.datetime, dt.datetime]] | None = None
+        if shared is not None:
+            self._use_shared(shared)
+            return
         # ``opening_hours``: the rows when the caller has read them already (the calendar).
         opening_hours = OpeningHours.objects.all() if opening_hours is None else opening_hours
         self.opening = {row.weekday: (row.opens, row.closes) for row in opening_hours}
@@ -131,22 +146,11 @@ class Availability:
         # Other practitioners hold at most one room each at a time (their visits never overlap,
         # by constraint): with more rooms than them, some room is always free for this one.
         self._rooms_always_free = bool(rooms) and (rooms[0][1] or 0) < len(rooms)
-        # A day's margin on each side: the window is in local days, the query in UTC.
-        self.window_start = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time.min, tzinfo=self.tz)
-        self.window_end = dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time.min, tzinfo=self.tz)
         self.time_off = list(
             TimeOff.objects.filter(
                 practitioner=practitioner, starts_at__lt=self.window_end, ends_at__gt=self.window_start
             ).values_list("starts_at", "ends_at")
         )
-        # (start, end, is the practitioner's, is the patient's, room)
-        self.busy = _Intervals()
-        # Rooms' visits, by room, read only for the times asked (see prefetch_rooms).
-        self.rooms = _Intervals()
-        self._rooms_known: list[tuple[dt.datetime, dt.datetime]] = []
-        self._holds: list[tuple[dt.datetime, dt.datetime, int | None]] = []
-        self._window_rooms_read = False
-        self._busy_known: list[tuple[dt.datetime, dt.datetime]] | None = None
         if only_times is None:
             # Two index ranges joined by UNION, not one OR: each is then an index-only scan of
             # the practitioner's (or patient's) visits (scheduling migration 0009).
@@ -163,11 +167,30 @@ class Availability:
             if practitioner_id == practitioner.pk or (patient_id and visit_patient_id == patient_id)
         ])
 
+    def _use_shared(self, data: dict) -> None:
+        practitioner = self.practitioner
+        self.opening, self.closures = data["opening"], data["closures"]
+        self.working = data["working"][practitioner.pk]
+        self.time_off = data["time_off"][practitioner.pk]
+        rooms = data["rooms"]
+        self.room_ids = [room_id for room_id, _ in rooms]
+        # ``everyone`` counts this practitioner too: the others hold at most one room each.
+        self._rooms_always_free = bool(rooms) and (rooms[0][1] or 1) - 1 < len(rooms)
+        self.busy.extend([
+            (s, visit_id, (s, e, True, False, room_id))
+            for visit_id, s, e, practitioner_id, _, room_id in data["visits"] if practitioner_id == practitioner.pk
+        ])
+        # The shared read holds every visit of the window: the rooms' too.
+        self._window_rooms_read = True
+        self._rooms_known.append((self.window_start, self.window_end))
+        self.rooms.extend([(s, visit_id, (s, e, room_id)) for visit_id, s, e, _, _, room_id in data["visits"]
+                           if room_id in self.room_ids])
+
     def _visits_at(self, times: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple]:
         """Every blocking visit around ``times``, in one query: the practitioner's and patient's
         become ``busy``, and those in rooms in use make the rooms known for these times."""
         ranges = Q(pk__in=[])
-        self._busy_known = _merged(times)
+        self._busy_known = merged(times)
         for starts_at, ends_at in self._busy_known:
             ranges |= Q(starts_at__gte=starts_at - MAX_VISIT, starts_at__lt=ends_at, ends_at__gt=starts_at)
         rows = list(
@@ -197,7 +220,7 @@ class Availability:
         if not wanted:
             return
         ranges = Q()
-        for starts_at, ends_at in _merged(wanted):
+        for starts_at, ends_at in merged(wanted):
             ranges |= Q(starts_at__gte=starts_at - MAX_VISIT, starts_at__lt=ends_at, ends_at__gt=starts_at)
             self._rooms_known.append((starts_at, ends_at))
         self._load_rooms(ranges)
@@ -381,40 +404,10 @@ class Availability:
         return [Slot(s, e, room) for (s, e), room in zip(times, self.first_free_rooms(times), strict=True)]
 
 
-def free_of(busy: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], duration: dt.timedelta) -> list[dt.datetime]:
-    """Those of ``starts`` (ascending) whose [start, start + duration) meets none of ``busy``
-    (sorted by start), in one sweep: what ended by one start cannot clash with a later one."""
-    free, first = [], 0
-    for start in starts:
-        end = start + duration
-        while first < len(busy) and busy[first][1] <= start:
-            first += 1
-        if not _clashes(busy, first, start, end):
-            free.append(start)
-    return free
-
-
-def _clashes(busy: list[tuple[dt.datetime, dt.datetime]], first: int, start: dt.datetime, end: dt.datetime) -> bool:
-    # Busy intervals may overlap each other (the patient's visit inside a time off), so the
-    # first one left is not always the first to end: look on while they start before ``end``.
-    for index in range(first, len(busy)):
-        busy_start, busy_end = busy[index]
-        if busy_start >= end:
-            return False
-        if busy_end > start:
-            return True
-    return False
-
-
-def _merged(times: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Overlapping or touching ranges joined, so a day of slots is one range in the query."""
-    merged: list[list[dt.datetime]] = []
-    for starts_at, ends_at in sorted(times):
-        if merged and starts_at <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], ends_at)
-        else:
-            merged.append([starts_at, ends_at])
-    return [(s, e) for s, e in merged]
+def window_of(first_day: dt.date, last_day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """A day's margin on each side: the window is in local days, the query in UTC."""
+    return (dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+            dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time.min, tzinfo=tz))
 
 
 def free_slots(

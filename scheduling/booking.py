@@ -71,7 +71,7 @@ def series_book(
     *, proposal: SeriesProposal, by, now: dt.datetime | None = None, form_key: uuid.UUID | None = None
 ) -> Series:
     """Books all sessions of a proposal in one transaction, or none of them. With ``form_key``
-    (the page's one-time key), a second submit raises ``AlreadyBooked`` with this series.
+    (the page's one-time key), a second submit raises ``AlreadySaved`` with this series.
 
     ``now`` (and the same argument of ``series_propose``) is only for recording history, such as
     the demo clinic's past visits; bookings made by staff always count from the present."""
@@ -114,7 +114,7 @@ def series_book(
             user=by, action="create", obj=series, patient_id=proposal.patient.pk,
             summary=f"Booked a series of {proposal.sessions_planned} sessions",
         )
-        form_key_result(claim, series=series)
+        form_key_result(claim, series)
         if now is None:  # history recorded by the demo is not news to the patient
             notify_booked(visit_ids=[v.pk for v in visits])
     return series
@@ -162,7 +162,7 @@ def visit_book(
     notify: bool = False,
 ) -> Visit:
     """One visit outside a series (a follow-up, or a maintenance visit). With ``form_key`` (the
-    page's one-time key), a second submit raises ``AlreadyBooked`` with this visit. With
+    page's one-time key), a second submit raises ``AlreadySaved`` with this visit. With
     ``notify``, the patient gets the booking e-mail (a patient booking online)."""
     if starts_at <= timezone.now():
         raise BookingError("That time has passed.")
@@ -185,7 +185,7 @@ def visit_book(
         if appointment_type.kind == AppointmentType.Kind.MAINTENANCE:
             maintenance_reminders_refresh(patient_id=patient.pk)
         audit_record(user=by, action="create", obj=visit, patient_id=patient.pk, summary=f"Booked {appointment_type.name}")
-        form_key_result(claim, visit=visit)
+        form_key_result(claim, visit)
         if notify:
             notify_booked(visit_ids=[visit.pk])
     return visit

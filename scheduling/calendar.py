@@ -12,8 +12,10 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling.availability import MAX_VISIT, Availability, free_of
+from scheduling.availability import MAX_VISIT, Availability
+from scheduling.availability_day import availability_for_day
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
+from scheduling.intervals import free_of
 from scheduling.models import ClinicSettings, Closure, OpeningHours, Practitioner, Room, Visit
 
 # Shown on calendars: everything but cancelled visits (which no longer hold their time).
@@ -50,6 +52,8 @@ class CalendarGrid:
     blocks: list[Block] = field(default_factory=list)
     free: list[FreeCell] = field(default_factory=list)
     closed: dict[dt.date, str] = field(default_factory=dict)
+    # The all-practitioners day: one column per practitioner (``days`` holds the one day).
+    practitioners: list[Practitioner] = field(default_factory=list)
 
     @property
     def time_rows(self) -> list[tuple[int, dt.time]]:
@@ -67,6 +71,15 @@ class CalendarGrid:
     @property
     def day_columns(self) -> list[tuple[int, dt.date, str | None]]:
         return [(index + 2, day, self.closed.get(day)) for index, day in enumerate(self.days)]
+
+    @property
+    def practitioner_columns(self) -> list[tuple[int, Practitioner, str | None]]:
+        closed = self.closed.get(self.days[0])
+        return [(index + 2, practitioner, closed) for index, practitioner in enumerate(self.practitioners)]
+
+    @property
+    def columns(self) -> int:
+        return len(self.practitioners) or len(self.days)
 
 
 def _grid_times(opening: list[OpeningHours], step: int) -> list[dt.time]:
@@ -126,16 +139,8 @@ def calendar_grid(
         hours = {row.weekday: row for row in opening}
         grid.closed = _closed(days, list(Closure.objects.filter(first_day__lte=last_day, last_day__gte=first_day)), hours)
         room_busy = sorted((v.starts_at, v.ends_at) for v in visits if v.status in Visit.BLOCKING)
-    book = reverse("scheduling:visit_new")
     for column, day in enumerate(days, start=2):
-        rows = {}
-        for row, time in grid.time_rows:
-            try:
-                start = local_datetime(day, time, tz=tz, fold=0)
-            except NonexistentLocalTime:
-                continue
-            if start >= now:
-                rows[start] = row
+        rows = _bookable_rows(grid, day, tz=tz, now=now)
         if practitioner:
             free = availability.free_among(day, list(rows), duration)
         elif day in grid.closed or day.weekday() not in hours:
@@ -144,36 +149,84 @@ def calendar_grid(
             # A room is free while the clinic is open and no visit holds the room.
             opens, closes = hours[day.weekday()].opens, hours[day.weekday()].closes
             free = free_of(room_busy, [s for s in rows if opens <= to_local(s, tz).time() < closes], duration)
-        for start in free:
-            local = to_local(start, tz)
-            grid.free.append(FreeCell(
-                column=column, row=rows[start], starts_at=start, time=f"{local:%H:%M}",
-                href=f"{book}?{urlencode({'start': start.isoformat(), **subject})}",
-                label=f"Book {local:%a %d %b %H:%M}",
-            ))
+        _add_free(grid, free, rows=rows, column=column, subject=subject, tz=tz)
     return grid
 
 
-def _add_blocks(grid: CalendarGrid, visits: list[Visit], *, tz, show_practitioner: bool) -> None:
+def calendar_day_all(*, day: dt.date, settings: ClinicSettings | None = None) -> CalendarGrid:
+    """One day for every active practitioner, a column each: visits as blocks (with their state)
+    and each practitioner's bookable free time as cells. A fixed number of queries however many
+    practitioners and visits (``availability_day.availability_for_day`` reads once for all of them)."""
+    tz = clinic_zone()
+    settings = settings or ClinicSettings.load()
+    step = settings.slot_minutes
+    practitioners = list(Practitioner.objects.filter(active=True))
+    grid = CalendarGrid(days=[day], times=_grid_times(list(OpeningHours.objects.all()), step), step_minutes=step,
+                        practitioners=practitioners)
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    visits = list(
+        Visit.objects.filter(status__in=SHOWN_ON_CALENDAR, starts_at__lt=start + dt.timedelta(days=1), ends_at__gt=start,
+                             practitioner__in=practitioners)
+        .select_related("patient", "appointment_type", "room", "practitioner", "series")
+    )
+    column_of = {p.pk: column for column, p, _ in grid.practitioner_columns}
+    _add_blocks(grid, visits, tz=tz, show_practitioner=False, column_of=lambda visit: column_of[visit.practitioner_id])
+    availabilities = availability_for_day(practitioners, day=day, tz=tz, settings=settings)
+    if practitioners:
+        grid.closed = _closed([day], availabilities[practitioners[0].pk].closures, availabilities[practitioners[0].pk].opening)
+    rows = _bookable_rows(grid, day, tz=tz, now=timezone.now())
+    for column, practitioner, _ in grid.practitioner_columns:
+        free = availabilities[practitioner.pk].free_among(day, list(rows), dt.timedelta(minutes=step))
+        _add_free(grid, free, rows=rows, column=column, subject={"practitioner": practitioner.pk}, tz=tz,
+                  who=str(practitioner))
+    return grid
+
+
+def _bookable_rows(grid: CalendarGrid, day: dt.date, *, tz, now: dt.datetime) -> dict[dt.datetime, int]:
+    """Each grid time of ``day`` still ahead, as an aware start → its grid row."""
+    rows = {}
+    for row, time in grid.time_rows:
+        try:
+            start = local_datetime(day, time, tz=tz, fold=0)
+        except NonexistentLocalTime:
+            continue
+        if start >= now:
+            rows[start] = row
+    return rows
+
+
+def _add_free(grid: CalendarGrid, free: list[dt.datetime], *, rows: dict, column: int, subject: dict, tz,
+              who: str = "") -> None:
+    book = reverse("scheduling:visit_new")
+    for start in free:
+        local = to_local(start, tz)
+        grid.free.append(FreeCell(
+            column=column, row=rows[start], starts_at=start, time=f"{local:%H:%M}",
+            href=f"{book}?{urlencode({'start': start.isoformat(), **subject})}",
+            label=f"Book {local:%a %d %b %H:%M}" + (f" with {who}" if who else ""),
+        ))
+
+
+def _add_blocks(grid: CalendarGrid, visits: list[Visit], *, tz, show_practitioner: bool, column_of=None) -> None:
     step = grid.step_minutes
     grid_start = grid.times[0] if grid.times else dt.time(8)
-    column_of = {day: index + 2 for index, day in enumerate(grid.days)}
+    day_column = {day: index + 2 for index, day in enumerate(grid.days)}
     for visit in visits:
         local_start, local_end = to_local(visit.starts_at, tz), to_local(visit.ends_at, tz)
         minutes = (local_start.hour * 60 + local_start.minute) - (grid_start.hour * 60 + grid_start.minute)
         length = max(1, round((visit.ends_at - visit.starts_at).total_seconds() / 60 / step))
         row = max(0, minutes // step) + 2
         span = max(1, min(length, len(grid.times) + 2 - row))
-        if local_start.date() not in column_of or local_end.date() != local_start.date():
+        if local_start.date() not in day_column or local_end.date() != local_start.date():
             continue
         kind = visit.appointment_type.name
         if visit.series_id:
             kind += f" · {visit.sequence}/{visit.series.sessions_planned}"
         where = str(visit.practitioner if show_practitioner else visit.room)
         if visit.status != Visit.Status.BOOKED:
-            where += f" · {visit.get_status_display()}"
+            where += f" · {visit.state_label}"
         grid.blocks.append(Block(
-            visit=visit, column=column_of[local_start.date()], row=row, span=span,
+            visit=visit, column=column_of(visit) if column_of else day_column[local_start.date()], row=row, span=span,
             href=reverse("scheduling:visit", args=[visit.pk]),
             title=f"{local_start:%H:%M}–{local_end:%H:%M} {visit.patient.full_name}", kind=kind, where=where,
         ))

@@ -11,10 +11,11 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
 from patients.picker import PatientField
 from scheduling.clock import AmbiguousLocalTime, NonexistentLocalTime, local_datetime
-from scheduling.models import AppointmentType, FormSubmission, Practitioner, Room, Series, Visit
+from scheduling.models import AppointmentType, Practitioner, Room, Series, Visit
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.proposal import ProposedSession, SeriesProposal
 from staff.fields import BoundedDateField
+from staff.models import FormSubmission
 
 FOLD_CHOICES = [
     ("", "—"),
@@ -117,7 +118,7 @@ class SeriesConfirmForm(forms.Form):
     server (salted, expiring, tied to the user it was shown to), so staff book exactly what they saw:
     a changed payload, an old one, or any extra field (a rewritten time, a ``shifted`` flag) is
     refused and nothing is booked. The signed payload also holds the page's one-time key
-    (``form_key``, see ``scheduling.submissions``): a second submit of the page shows the series
+    (``form_key``, see ``staff.submissions``): a second submit of the page shows the series
     the first one booked."""
 
     SALT = "scheduling.series-confirm"
@@ -220,7 +221,7 @@ class VisitForm(LocalTimeMixin, forms.Form):
     time = forms.TimeField(widget=TimeInput, label="Time (clinic time)")
     fold = forms.ChoiceField(choices=FOLD_CHOICES, required=False, label="If that time happens twice")
     room = forms.ModelChoiceField(Room.objects.filter(active=True), required=False, empty_label="Any free room")
-    # The page's one-time key (``scheduling.submissions``): a second submit shows the visit booked.
+    # The page's one-time key (``staff.submissions``): a second submit shows the visit booked.
     form_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from scheduling import closure_views, intake_views, views, waitlist_views
+from scheduling import calendar_views, closure_views, intake_views, views, waitlist_views
 
 app_name = "scheduling"
 urlpatterns = [
-    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/", calendar_views.calendar, name="calendar"),
     path("series/new/", views.series_new, name="series_new"),
     path("visits/new/", views.visit_new, name="visit_new"),
     path("visits/<int:pk>/", views.visit_detail, name="visit"),

@@ -18,11 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from scheduling import booking, maintenance, proposal, selectors, visit_status, waitlist
 from scheduling.access import patient_for, patient_request_for, reminder_for, visit_for
-from scheduling.calendar import calendar_grid
 from scheduling.clock import clinic_zone, to_local, today
 from scheduling.errors import BookingError, SlotTaken
 from scheduling.forms import (
-    CalendarForm,
     CancelForm,
     MaintenanceIntervalForm,
     MoveForm,
@@ -31,7 +29,7 @@ from scheduling.forms import (
     StatusForm,
     VisitForm,
 )
-from scheduling.models import FreedSlot, Practitioner, Room, Visit
+from scheduling.models import FreedSlot, Series, Visit
 from scheduling.models.clinic import MAINTENANCE_WEEKS_MAX, MAINTENANCE_WEEKS_MIN
 from scheduling.reminders import outbox, patient_requests
 from scheduling.reminders.heartbeat import cached_last_sweep
@@ -41,7 +39,7 @@ from scheduling.selectors import (
     patient_timeline,
     reminders_needing_attention,
 )
-from scheduling.submissions import AlreadyBooked
+from scheduling.submissions import AlreadySaved
 from staff.access import require, staff_only
 from staff.audit import audit_listing
 from staff.errors import add_domain_errors
@@ -89,9 +87,9 @@ def _series_confirm(request):
     shown = confirm.cleaned_data["proposal"]
     try:
         series = booking.series_book(proposal=shown, by=request.user, form_key=confirm.form_key)
-    except AlreadyBooked as done:
+    except AlreadySaved as done:
         # A double click or a retry after a timeout: the first submit booked it; show that.
-        series = done.submission.series
+        series = Series.objects.select_related("patient").get(pk=done.result_id)
         messages.info(request, f"Already booked: these {series.sessions_planned} sessions for {series.patient} "
                                "were booked by the first submit of this page; nothing was booked twice.")
         return redirect("scheduling:patient", pk=series.patient_id)
@@ -150,9 +148,9 @@ def visit_new(request):
             starts_at=data["starts_at"], room_id=data["room"].pk if data["room"] else None, by=request.user,
             form_key=data["form_key"],
         )
-    except AlreadyBooked as done:
+    except AlreadySaved as done:
         messages.info(request, "Already booked: the first submit of this page booked this visit; nothing was booked twice.")
-        return redirect("scheduling:visit", pk=done.submission.visit_id)
+        return redirect("scheduling:visit", pk=done.result_id)
     except ValidationError as exc:
         add_domain_errors(exc, form)
         return render(request, "scheduling/visit_form.html", {"form": form}, status=_status(exc))
@@ -175,7 +173,8 @@ def _render_visit(request, visit, *, move_form=None, cancel_form=None, status_fo
             "status_form": status_form or StatusForm(),
             "allowed": visit.allowed_changes(request.user, at=timezone.now()),
             "can_move": request.user.has_perm("scheduling.change_visit") and visit.status in Visit.CHANGEABLE,
-            "starts_today": local_start.date() == today(),
+            # Record session: on the day, once the visit has begun (what the session page accepts).
+            "may_record": local_start.date() == today() and visit.starts_at <= timezone.now(),
             "offers": waitlist.offers_for(request.user, FreedSlot.objects.filter(visit=visit)),
         },
         status=status,
@@ -265,44 +264,6 @@ def visit_change_status(request, pk: int, status: str):
         return _render_visit(request, visit, status_form=form, status=409 if isinstance(exc, BookingError) else 400)
     messages.success(request, _STATUS_DONE[status])
     return redirect("scheduling:visit", pk=pk)
-
-
-# --- Calendars ---------------------------------------------------------------------------------
-@require("scheduling.view_visit")
-def calendar(request):
-    params = request.GET.copy()
-    # The calendar picker sends one "who" value such as "room=2" (practitioners and rooms share
-    # one select); it stands for the practitioner/room parameter it names.
-    key, _, value = params.pop("who", [""])[0].partition("=")
-    if key in ("practitioner", "room") and value:
-        params[key] = value
-    form = CalendarForm(params or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    practitioners = list(Practitioner.objects.filter(active=True))
-    rooms = list(Room.objects.filter(active=True))
-    room = data.get("room")
-    # Without a choice, practitioners see their own calendar and everyone else the first one.
-    own = next((p for p in practitioners if p.user_id == request.user.pk), None)
-    practitioner = None if room else (data.get("practitioner") or own or (practitioners[0] if practitioners else None))
-    view = data.get("view") or CalendarForm.DAY
-    day = data.get("date") or today()
-    if view == CalendarForm.WEEK:
-        first = day - dt.timedelta(days=day.weekday())
-        days = [first + dt.timedelta(days=i) for i in range(7)]
-        step = dt.timedelta(days=7)
-    else:
-        days, step = [day], dt.timedelta(days=1)
-    grid = calendar_grid(days=days, practitioner=practitioner, room=room) if (practitioner or room) else None
-    subject = {"room": room.pk} if room else ({"practitioner": practitioner.pk} if practitioner else {})
-    return render(
-        request,
-        "scheduling/calendar.html",
-        {
-            "grid": grid, "practitioners": practitioners, "rooms": rooms, "practitioner": practitioner, "room": room,
-            "view": view, "day": day, "subject": subject, "today": today(),
-            "previous": day - step, "next": day + step, "zone": clinic_zone().key,
-        },
-    )
 
 
 # --- Patient timeline and maintenance ------------------------------------------------------------

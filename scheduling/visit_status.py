@@ -1,7 +1,8 @@
-"""A visit's life after booking: the patient confirms, arrives (or the arrival is undone), is
-treated (completed) or not treated (with a reason), misses it (no-show), or it is cancelled by the
-clinic or the patient (a patient's within ``late_cancel_hours`` is flagged late), optionally with a
-make-up session at the end of the series.
+"""A visit's life after booking: the patient confirms, arrives (or the arrival is undone), is in
+treatment once the acupuncturist passed the session check, is treated (completed) or not treated
+(with a reason), misses it (no-show), or it is cancelled by the clinic or the patient (a patient's
+within ``late_cancel_hours`` is flagged late), optionally with a make-up session at the end of the
+series.
 
 Which status may follow which, and who may make each change, is ``Visit.TRANSITIONS``; each
 function here locks the row, makes the change through ``Visit.change_status`` and keeps reminders,
@@ -72,6 +73,26 @@ def visit_mark_not_treated(*, visit: Visit, reason: str, by) -> Visit:
     """The patient arrived but was not treated (e.g. today's screening blocks treatment): the
     session counts as not done, so its series has a session left to book."""
     return _status_change(visit=visit, status=Visit.Status.NOT_TREATED, by=by, summary="Not treated", reason=reason)
+
+
+def visit_treatment_start(*, visit: Visit, by) -> bool:
+    """The acupuncturist passed the session check at the visit: the visit is *in treatment* (an
+    arrived visit with ``treatment_started_at``; a booked one is marked arrived too, the patient is
+    on the couch). Called by treatments' session check. Only a visit of today, still open, starts:
+    a record written after the day has no live stage to show. True if the visit is in treatment."""
+    with transaction.atomic():
+        visit = Visit.objects.locked(visit.pk)
+        now = timezone.now()
+        if visit.treatment_started_at or not visit.is_open or to_local(visit.starts_at).date() != to_local(now).date():
+            return visit.in_treatment
+        if visit.status == Visit.Status.BOOKED:
+            visit.change_status(Visit.Status.ARRIVED, at=now)
+            visit_reminders_replace(visits=[visit], note="The visit is now arrived.")
+        visit.treatment_started_at = now
+        visit.save(update_fields=["treatment_started_at", "updated_at"])
+        audit_record(user=by, action="change", obj=visit, patient_id=visit.patient_id,
+                     summary="In treatment (session check passed)")
+    return True
 
 
 def visit_status_change(*, visit: Visit, status: str, by, reason: str = "") -> Visit:

@@ -1,5 +1,8 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -61,3 +64,31 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.email}"
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time key and what its first submit created (``staff.submissions``).
+    The write inserts this row first in its own transaction, so of two submits of one form (a
+    double click, a retry after a timeout) the second waits on the key, finds it taken once the
+    first commits, and shows what was created. The result is filled in before that commit; a
+    write that fails rolls the key back too."""
+
+    key = models.UUIDField(primary_key=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # What the first submit created: "app_label.model" and its id (any app's row, so a plain pair).
+    result_type = models.CharField(max_length=100, blank=True)
+    result_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(result_id__isnull=True, result_type="") | ~Q(result_type=""),
+                                   name="form_submission_result_typed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"form {self.key}"
+
+    @staticmethod
+    def new_key() -> uuid.UUID:
+        return uuid.uuid4()

@@ -46,7 +46,8 @@ def test_main_pages_have_no_serious_or_critical_violations(live_server, page, lo
     calendar = f"/scheduling/calendar/?practitioner={lin.pk}&date={day:%Y-%m-%d}"
     for path in (
         "/", "/patients/", f"/patients/?q={patient.last_name}", f"/patients/{patient.pk}/", "/patients/new/",
-        f"{calendar}&view=day", f"{calendar}&view=week", f"/scheduling/visits/{visit.pk}/", "/scheduling/series/new/",
+        f"{calendar}&view=day", f"{calendar}&view=week", f"/scheduling/calendar/?practitioner=all&date={day:%Y-%m-%d}",
+        f"/scheduling/visits/{visit.pk}/", "/scheduling/series/new/",
     ):
         page.goto(live_server.url + path)
         found += blocking_violations(page)
@@ -85,6 +86,25 @@ def test_the_week_calendar_is_crossed_by_keyboard_day_by_day_not_slot_by_slot(li
     # A day's free slots are reached from its own page, where each is a link to book it.
     page.get_by_role("link", name=f"{day:%A %d %B}: open the day to book a free time").press("Enter")
     page.wait_for_url("**view=day**")
+    page.locator(".cal-free").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/scheduling/visits/new/**")
+
+
+def test_the_all_practitioners_day_is_crossed_by_keyboard_practitioner_by_practitioner(live_server, page, login, clinic_day):
+    practitioner(display_name="Sara Okafor")
+    login(front_desk_user(username="desk"))
+    day = clinic_day["day"]
+    page.goto(f"{live_server.url}/scheduling/calendar/?practitioner=all&date={day:%Y-%m-%d}")
+    assert page.locator(".cal-free").count() > 40
+    heads = page.locator(".cal-head a")
+    expect(heads).to_have_count(2)
+    heads.last.focus()
+    page.keyboard.press("Tab")
+    # Past the last practitioner's heading the keyboard reaches the booked visits, not the free cells.
+    expect(page.locator(".cal-visit").first).to_be_focused()
+    heads.first.press("Enter")
+    page.wait_for_url(f"**practitioner={clinic_day['practitioner'].pk}&view=day**")
     page.locator(".cal-free").first.focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/scheduling/visits/new/**")

@@ -171,7 +171,7 @@ class SessionForm(PlanForm):
 
     def reactions(self) -> list[ReactionEntry]:
         return [
-            ReactionEntry(kind, self.cleaned_data[f"reaction_{kind}"], self.cleaned_data[f"reaction_{kind}_note"])
+            ReactionEntry(kind, self.cleaned_data[f"reaction_{kind}"], self.cleaned_data.get(f"reaction_{kind}_note", ""))
             for kind in ReactionKind.values
             if self.cleaned_data.get(f"reaction_{kind}")
         ]

@@ -327,12 +327,14 @@ def unacknowledged(risks: list[str], acknowledged: list[str]) -> list[str]:
 
 
 def plan_problems(
-    *, items: list[Chosen], retention: int, facts: Facts, rules: Rules, acknowledged: bool, fewer_needles: bool = False
+    *, items: list[Chosen], retention: int | None, facts: Facts, rules: Rules, acknowledged: bool,
+    fewer_needles: bool = False,
 ) -> list[str]:
     """Every rule the plan breaks, as messages for the practitioner (empty when it is safe).
 
     The minimum needle count is a target, not safety: a plan below it is saved when the
-    practitioner chooses so (``fewer_needles``); the maximum always holds.
+    practitioner chooses so (``fewer_needles``); the maximum always holds. ``retention`` None:
+    the form could not read it (and says so beside the field); everything else is still checked.
     """
     problems = blocked_reasons(facts)
     if problems:
@@ -349,7 +351,7 @@ def plan_problems(
             f"The plan has {total} needles, fewer than the usual {limits.needles_min}: add points that suit the patient, "
             "or confirm that you want fewer needles."
         )
-    if not limits.retention_min <= retention <= limits.retention_max:
+    if retention is not None and not limits.retention_min <= retention <= limits.retention_max:
         problems.append(f"Retention must be {limits.retention_min}–{limits.retention_max} minutes, not {retention}.")
     if facts.acknowledgements and not acknowledged:
         problems.append("Acknowledge the risks listed before saving the plan.")
@@ -357,7 +359,7 @@ def plan_problems(
 
 
 def session_problems(
-    *, items: list[Chosen], retention: int, facts: Facts, rules: Rules, light: bool = False,
+    *, items: list[Chosen], retention: int | None, facts: Facts, rules: Rules, light: bool = False,
     risks: list[str] = (), acknowledged: list[str] = (),
 ) -> list[str]:
     """Every rule a session record breaks (empty when it may be saved).
@@ -380,7 +382,7 @@ def session_problems(
         problems.append(
             f"The session has {total} needles; at most {limits.needles_max} are allowed{_reduced_why(limits, rules)}."
         )
-    if not 1 <= retention <= limits.retention_max:
+    if retention is not None and not 1 <= retention <= limits.retention_max:
         problems.append(f"Retention must be 1–{limits.retention_max} minutes, not {retention}.")
     return problems
 

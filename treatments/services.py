@@ -1,5 +1,6 @@
 """Writes of the treatments app: every plan and template is saved through a function here."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from patients.models import Concern, Patient, Screening
 from staff.audit import audit_record
+from staff.submissions import form_key_claim, form_key_guard, form_key_result
 from treatments.catalogue import catalogue_rows, load_catalogue, saved_items
 from treatments.models import Plan, PlanItem, PlanTemplate, PlanTemplateItem
 from treatments.rules import (
@@ -88,7 +90,21 @@ def _plan_items(plan: Plan, items: list[Chosen]) -> None:
     ])
 
 
-@transaction.atomic
+def _accepted(ctx: PlanContext, *, near_eye: bool) -> list[str]:
+    return list(ctx.facts.acknowledgements) + ([NEAR_EYE_RISK] if near_eye and ctx.facts.bleeding_risk else [])
+
+
+def plan_check(ctx: PlanContext, *, items: list[Chosen], retention: int | None, acknowledged: bool = False,
+               near_eye: bool = False, fewer_needles: bool = False) -> list[str]:
+    """Every rule the plan breaks, without saving: what ``plan_save`` refuses, and what the plan
+    page shows together with the form's own errors on the first submit (``retention`` None when
+    the form could not read it)."""
+    return plan_problems(
+        items=items, retention=retention, facts=accepting_near_eye(ctx.facts, _accepted(ctx, near_eye=near_eye)),
+        rules=ctx.rules, acknowledged=acknowledged, fewer_needles=fewer_needles,
+    )
+
+
 def plan_save(
     *,
     by,
@@ -100,6 +116,7 @@ def plan_save(
     fewer_needles: bool = False,
     notes: str = "",
     started_from: PlanTemplate | None = None,
+    form_key: uuid.UUID | None = None,
 ) -> Plan:
     """Saves a new current plan for the patient (earlier plans stay as history).
 
@@ -107,19 +124,28 @@ def plan_save(
     ``near_eye``: they accept the bleeding risk of points near the eye; ``fewer_needles``: they
     choose a plan below the clinic's usual minimum. Raises ValidationError with every broken
     rule, and writes nothing, if the plan is unsafe for the patient's latest screening. The
-    models check the same rules again as the rows go in.
+    models check the same rules again as the rows go in. With ``form_key`` (the plan page's
+    one-time key), a second submit of the page raises ``staff.submissions.AlreadySaved`` with
+    this plan instead of saving it twice.
     """
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
+        plan = _plan_create(by=by, patient=patient, items=items, retention=retention, acknowledged=acknowledged,
+                            near_eye=near_eye, fewer_needles=fewer_needles, notes=notes, started_from=started_from)
+        form_key_result(claim, plan)
+    return plan
+
+
+def _plan_create(*, by, patient: Patient, items: list[Chosen], retention: int, acknowledged: bool, near_eye: bool,
+                 fewer_needles: bool, notes: str, started_from: PlanTemplate | None) -> Plan:
     # Lock the patient row so two practitioners saving at once each check the latest screening.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     ctx = plan_context(patient)
-    accepted = list(ctx.facts.acknowledgements) + ([NEAR_EYE_RISK] if near_eye and ctx.facts.bleeding_risk else [])
-    facts = accepting_near_eye(ctx.facts, accepted)
-    problems = plan_problems(
-        items=items, retention=retention, facts=facts, rules=ctx.rules, acknowledged=acknowledged,
-        fewer_needles=fewer_needles,
-    )
+    problems = plan_check(ctx, items=items, retention=retention, acknowledged=acknowledged, near_eye=near_eye,
+                          fewer_needles=fewer_needles)
     if problems:
         raise ValidationError(problems)
+    accepted = _accepted(ctx, near_eye=near_eye)
 
     limits = limits_for(ctx.facts, ctx.rules)
     plan = Plan.objects.create(
@@ -163,7 +189,12 @@ def template_create(*, by, name: str, items: list[Chosen], retention: int, notes
     return template
 
 
-def template_save(*, by, name: str, plan: Plan) -> PlanTemplate:
-    """Saves a saved plan's items as a template."""
+def template_save(*, by, name: str, plan: Plan, form_key: uuid.UUID | None = None) -> PlanTemplate:
+    """Saves a saved plan's items as a template. With ``form_key`` (the page's one-time key) a
+    second submit raises ``staff.submissions.AlreadySaved``, not "a template with this name exists"."""
     items = saved_items(list(plan.items.select_related("point", "pattern", "adjunct")), concerns={})
-    return template_create(by=by, name=name, items=items, retention=plan.retention_minutes, notes=plan.notes)
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
+        template = template_create(by=by, name=name, items=items, retention=plan.retention_minutes, notes=plan.notes)
+        form_key_result(claim, template)
+    return template

@@ -7,6 +7,7 @@ database triggers check again as the rows go in (see ``treatments.models``).
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,8 +19,9 @@ from django.utils import timezone
 from patients.models import Concern, Patient, Screening
 from scheduling.clock import clinic_zone, local_datetime
 from scheduling.models import PatientRequest, Visit
-from scheduling.visit_status import visit_complete
+from scheduling.visit_status import visit_complete, visit_treatment_start
 from staff.audit import audit_record
+from staff.submissions import form_key_claim, form_key_guard, form_key_result
 from treatments.catalogue import catalogue_rows, saved_items
 from treatments.models import (
     ConcernRating,
@@ -233,7 +235,17 @@ def session_start(visit: Visit) -> SessionStart:
     return start
 
 
-def _check_ratings(ratings: dict[str, int], ctx: PlanContext) -> dict[str, int]:
+def session_check_passed(*, visit: Visit, by) -> bool:
+    """The acupuncturist confirmed (or recorded) the screening at the visit and nothing stops the
+    session: the visit is *in treatment* for the front desk's day and the calendar (scheduling
+    keeps that state). True if it is."""
+    start = session_start(visit)
+    if start.refused or start.blocked:
+        return False
+    return visit_treatment_start(visit=visit, by=by)
+
+
+def _rating_problems(ratings: dict[str, int], ctx: PlanContext) -> list[str]:
     # The patient's concerns still in the catalogue (an admin may retire one).
     expected = {code for code in ctx.severities if code in ctx.concern_names}
     errors = []
@@ -244,17 +256,31 @@ def _check_ratings(ratings: dict[str, int], ctx: PlanContext) -> dict[str, int]:
         errors.append("Only the patient's own concerns can be rated.")
     if any(not 0 <= value <= 10 for value in ratings.values()):
         errors.append("Ratings are numbers from 0 to 10.")
-    if errors:
-        raise ValidationError(errors)
-    return ratings
+    return errors
 
 
-def _check_reactions(reactions: list[ReactionEntry]) -> None:
+def _reaction_problems(reactions: list[ReactionEntry]) -> list[str]:
+    errors = []
     for entry in reactions:
         if entry.kind not in ReactionKind.values or entry.severity not in ReactionSeverity.values:
-            raise ValidationError("Choose a known reaction and its severity.")
-        if entry.kind == ReactionKind.OTHER and not entry.note.strip():
-            raise ValidationError("Describe the “other” reaction.")
+            errors.append("Choose a known reaction and its severity.")
+        elif entry.kind == ReactionKind.OTHER and not entry.note.strip():
+            errors.append("Describe the “other” reaction.")
+    return errors
+
+
+def session_check(start: SessionStart, *, items: list[Chosen], retention: int | None,
+                  reactions: Sequence[ReactionEntry] = ()) -> list[str]:
+    """What the record page shows with the form's own errors on the first submit, without
+    saving: the plan's rules for today (exclusions, needle counts, retention; ``retention`` None
+    when the form could not read it) and the reactions. The risks to acknowledge and the ratings
+    are fields of the form, which says what is missing there."""
+    if start.refused or start.blocked:
+        return []
+    today = start.rules
+    return session_problems(
+        items=items, retention=retention, facts=today.facts, rules=start.ctx.rules, light=today.light,
+    ) + _reaction_problems(list(reactions))
 
 
 def _record_rows(
@@ -289,6 +315,7 @@ def session_record_save(
     reactions: Sequence[ReactionEntry] = (),
     acknowledged: Sequence[str] = (),
     notes: str = "",
+    form_key: uuid.UUID | None = None,
 ) -> SessionRecord:
     """Saves what was done at the visit and completes the visit, in one transaction.
 
@@ -297,9 +324,12 @@ def session_record_save(
     new since the plan must be in ``acknowledged`` (as ``SessionStart.risks`` lists them). Raises
     ValidationError with every broken rule and writes nothing when the record is unsafe or the
     visit cannot take a record. Completing the visit advances the series; the last treatment
-    starts maintenance (``scheduling.visit_status.visit_complete``).
+    starts maintenance (``scheduling.visit_status.visit_complete``). With ``form_key`` (the
+    page's one-time key), a second submit of the page raises ``staff.submissions.AlreadySaved``
+    with this record, not "this visit's session has been recorded already".
     """
-    with transaction.atomic():
+    with form_key_guard(key=form_key, by=by), transaction.atomic():
+        claim = form_key_claim(key=form_key, by=by)
         # Lock the visit so two saves for the same visit cannot both pass the checks below.
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         patient = Patient.objects.get(pk=visit.patient_id)
@@ -314,14 +344,13 @@ def session_record_save(
             )
         today = session_rules(visit, plan=plan, ctx=ctx)
         acknowledged = [risk for risk in today.risks if risk in acknowledged]
+        # Every problem at once: the rules, the ratings and the reactions.
         problems = session_problems(
             items=items, retention=retention, facts=today.facts, rules=ctx.rules, light=today.light,
             risks=today.risks, acknowledged=acknowledged,
-        )
+        ) + _rating_problems(ratings, ctx) + _reaction_problems(list(reactions))
         if problems:
             raise ValidationError(problems)
-        _check_ratings(ratings, ctx)
-        _check_reactions(list(reactions))
 
         record = SessionRecord.objects.create(
             visit=visit, patient=patient, series_id=visit.series_id, plan=plan, screening=ctx.screening, recorded_by=by,
@@ -336,6 +365,7 @@ def session_record_save(
             user=by, action="create", obj=record, patient_id=patient.pk,
             summary=f"session record, {record.total_needles} needles, {len(reactions)} reaction(s)",
         )
+        form_key_result(claim, record)
     return record
 
 

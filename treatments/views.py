@@ -17,6 +17,7 @@ from scheduling.models import Series, Visit
 from staff.access import require
 from staff.audit import audit_records
 from staff.errors import add_domain_errors
+from staff.submissions import AlreadySaved, FormKeyForm
 from treatments import selectors
 from treatments.access import audit_read, fetch
 from treatments.addenda import addendum_add
@@ -26,8 +27,16 @@ from treatments.forms import AddendumForm, PhotoForm, PlanForm, SessionForm, Sta
 from treatments.models import Plan, PlanTemplate, SessionPhoto, SessionRecord
 from treatments.outcomes import series_outcome
 from treatments.photos import first_and_latest, may_show_photos, photo_open, photo_upload, versions_by_view
-from treatments.services import plan_context, plan_save, template_save
-from treatments.sessions import plan_concerns, session_items, session_record_save, session_start, visits_today
+from treatments.services import plan_check, plan_context, plan_save, template_save
+from treatments.sessions import (
+    plan_concerns,
+    session_check,
+    session_check_passed,
+    session_items,
+    session_record_save,
+    session_start,
+    visits_today,
+)
 
 
 @require("treatments.view_plan")
@@ -65,6 +74,7 @@ def _render_plan(request, patient: Patient, plan: Plan):
             "rescreened": page.rescreened,
             "conflicts": page.conflicts,
             "template_form": TemplateForm(),
+            "once_form": FormKeyForm(),
         },
     )
 
@@ -89,7 +99,17 @@ def plan_new(request, patient_pk: int):
         return render(request, "treatments/plan_blocked.html", {"patient": patient, "proposal": proposal, "ctx": ctx})
 
     form = PlanForm(request.POST or None, options=ctx.options, proposal=proposal)
-    if request.method == "POST" and form.is_valid():
+    once_form = FormKeyForm(request.POST or None)
+    if request.method == "POST" and not form.is_valid():
+        # The plan's rules too, on the first submit: every problem at once.
+        data = form.cleaned_data
+        if problems := plan_check(
+            ctx, items=form.chosen(concern_for=ctx.concern_served), retention=data.get("retention"),
+            acknowledged=data.get("acknowledge", False), near_eye=data.get("near_eye", False),
+            fewer_needles=data.get("fewer_needles", False),
+        ):
+            form.add_error(None, problems)
+    elif request.method == "POST":
         try:
             plan_save(
                 by=request.user,
@@ -101,7 +121,11 @@ def plan_new(request, patient_pk: int):
                 fewer_needles=form.cleaned_data["fewer_needles"],
                 notes=form.cleaned_data["notes"],
                 started_from=template,
+                form_key=once_form.key,
             )
+        except AlreadySaved:
+            messages.info(request, "Already saved: the first submit of this page saved this plan; it was not saved twice.")
+            return redirect("treatments:patient_plan", patient_pk=patient.pk)
         except ValidationError as exc:
             add_domain_errors(exc, form)
         else:
@@ -117,6 +141,7 @@ def plan_new(request, patient_pk: int):
             "ctx": ctx,
             "proposal": proposal,
             "form": form,
+            "once_form": once_form,
             "start_form": start_form,
             "templates": list(templates),
             "template": template,
@@ -133,7 +158,10 @@ def template_new(request, pk: int):
     form = TemplateForm(request.POST)
     if form.is_valid():
         try:
-            template = template_save(by=request.user, name=form.cleaned_data["name"], plan=plan)
+            template = template_save(by=request.user, name=form.cleaned_data["name"], plan=plan,
+                                     form_key=FormKeyForm(request.POST).key)
+        except AlreadySaved:
+            messages.info(request, "Already saved: the first submit saved this template; it was not saved twice.")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -185,6 +213,7 @@ def _render_check(request, start, screening_form=None, status=200):
             "start": start,
             "screening": previous,
             "screening_form": screening_form or ScreeningForm(initial=initial, prefix="s"),
+            "once_form": FormKeyForm(),
         },
         status=status,
     )
@@ -211,7 +240,15 @@ def session_new(request, visit_pk: int):
         request.POST or None, options=start.ctx.options, proposal=start.proposal, concerns=start.concerns, limits=start.limits,
         risks=start.risks,
     )
-    if request.method == "POST" and form.is_valid():
+    once_form = FormKeyForm(request.POST or None)
+    if request.method == "POST" and not form.is_valid():
+        # Today's rules too, on the first submit: every problem at once.
+        if problems := session_check(
+            start, items=form.chosen(concern_for=lambda option: (None, "")), retention=form.cleaned_data.get("retention"),
+            reactions=form.reactions(),
+        ):
+            form.add_error(None, problems)
+    elif request.method == "POST":
         try:
             record = session_record_save(
                 by=request.user,
@@ -223,7 +260,12 @@ def session_new(request, visit_pk: int):
                 reactions=form.reactions(),
                 acknowledged=form.acknowledged(),
                 notes=form.cleaned_data["notes"],
+                form_key=once_form.key,
             )
+        except AlreadySaved as done:
+            messages.info(request, "Already saved: the first submit of this page recorded this session; "
+                                   "it was not recorded twice.")
+            return redirect("treatments:session_detail", pk=done.result_id)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -241,6 +283,7 @@ def session_new(request, visit_pk: int):
             "start": start,
             "proposal": start.proposal,
             "form": form,
+            "once_form": once_form,
             "chart": face_chart(items=start.prefill, concern_names=start.ctx.concern_names),
         },
         status=400 if request.method == "POST" else 200,
@@ -254,22 +297,28 @@ def session_screening(request, visit_pk: int):
     the session: session_new then shows why)."""
     visit = fetch(request, Visit.objects.select_related(*_VISIT_RELATED), pk=visit_pk)
     url = reverse("treatments:session_new", args=[visit.pk])
+    once_form = FormKeyForm(request.POST)
     if "confirm" in request.POST:
         latest = Screening.objects.latest_for(visit.patient)
         if latest is None or request.POST.get("screening") != str(latest.pk):
             messages.error(request, "A newer screening has been recorded meanwhile: check it again.")
             return redirect(url)
         audit_read(request, latest, summary="confirmed unchanged at the visit")
+        session_check_passed(visit=visit, by=request.user)
         return redirect(f"{url}?screening={latest.pk}")
     # The latest screening, so a refused form offers a "now No" tick box only for answers that were Yes.
     form = ScreeningForm(request.POST, prefix="s", previous=Screening.objects.latest_for(visit.patient))
     if form.is_valid():
         try:
-            screening = screening_record(by=request.user, patient=visit.patient, answers=form.answers())
+            screening = screening_record(by=request.user, patient=visit.patient, answers=form.answers(),
+                                         form_key=once_form.key)
+        except AlreadySaved as done:
+            return redirect(f"{url}?screening={done.result_id}")
         except ValidationError as exc:
             add_domain_errors(exc, form)
         else:
             messages.success(request, "The new screening is saved.")
+            session_check_passed(visit=visit, by=request.user)
             return redirect(f"{url}?screening={screening.pk}")
     return _render_check(request, session_start(visit), screening_form=form, status=400)
 

@@ -20,7 +20,7 @@ from scheduling.models.clinic import (
     Weekday,
     WorkingHours,
 )
-from scheduling.models.desk import AffectedVisit, FormSubmission
+from scheduling.models.desk import AffectedVisit
 from scheduling.models.intake import IntakeInvitation
 from scheduling.models.reminders import LinkUse, PatientRequest, Reminder, SweepHeartbeat, new_message_id
 from scheduling.models.visits import MaintenanceSchedule, Series, Visit
@@ -31,7 +31,6 @@ __all__ = [
     "AppointmentType",
     "ClinicSettings",
     "Closure",
-    "FormSubmission",
     "FreedSlot",
     "IntakeInvitation",
     "LinkUse",

@@ -166,6 +166,9 @@ class Visit(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # When the patient confirmed through the reminder e-mail's link (cleared when the visit moves).
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the acupuncturist passed the session check at the visit (``visit_status.visit_treatment_start``):
+    # an arrived visit with it is "in treatment" on the day's lists and the calendar.
+    treatment_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
@@ -199,6 +202,12 @@ class Visit(models.Model):
                 condition=Q(status=VisitStatus.CANCELLED) | (Q(cancelled_by="") & Q(late_cancel=False)),
                 name="visit_cancelled_by_only_when_cancelled",
             ),
+            # "In treatment" is a stage of an arrived visit; it stays on the visit that ends from there.
+            models.CheckConstraint(
+                condition=Q(treatment_started_at__isnull=True)
+                | Q(status__in=[VisitStatus.ARRIVED, VisitStatus.COMPLETED, VisitStatus.NOT_TREATED]),
+                name="visit_treatment_started_only_once_arrived",
+            ),
             # One live visit per position in a series; a cancelled one keeps its number for history.
             models.UniqueConstraint(
                 fields=["series", "sequence"],
@@ -215,6 +224,19 @@ class Visit(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN
 
+    @property
+    def in_treatment(self) -> bool:
+        return self.status == self.Status.ARRIVED and self.treatment_started_at is not None
+
+    @property
+    def state_label(self) -> str:
+        """The state staff see on the day's lists and the calendar, in words."""
+        if self.in_treatment:
+            return "In treatment"
+        if self.status == self.Status.BOOKED and self.confirmed_at:
+            return "Confirmed by patient"
+        return self.get_status_display()
+
     def refuse_unless(self, allowed: tuple[str, ...], action: str) -> None:
         """Raises ``BookingError`` saying why, unless the visit is in one of the ``allowed`` states."""
         if self.status not in allowed:
@@ -224,6 +246,11 @@ class Visit(models.Model):
         """Raises ``BookingError`` unless the visit may become ``status`` at ``at``: first the
         transition table (so the state is the reason given), then when the change can happen."""
         self.refuse_unless(self.TRANSITIONS[status].sources, self.TRANSITIONS[status].words)
+        if self.treatment_started_at and status in (self.Status.BOOKED, self.Status.CANCELLED):
+            raise BookingError(
+                f"The treatment has started: the visit cannot be {self.TRANSITIONS[status].words}; "
+                "mark it not treated (with the reason) if it stops here."
+            )
         if status == self.Status.ARRIVED and to_local(self.starts_at).date() != to_local(at).date():
             raise BookingError("A patient can only arrive on the day of the visit.")
         if status == self.Status.NO_SHOW and self.starts_at > at:

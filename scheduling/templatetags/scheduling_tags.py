@@ -24,11 +24,12 @@ def scheduling_desk_day(context):
 
 
 @register.simple_tag
-def calendar_free_cells(cells, view: str):
+def calendar_free_cells(cells, view: str, everyone: bool = False):
     """The calendar's free cells (``scheduling.calendar.FreeCell``) as links, in one pass: a week
     has up to ~450, and as a template loop they were a third of the page's time. In the week they
-    are out of the tab order (the keyboard goes day heading → day view)."""
-    tab = mark_safe(' tabindex="-1"') if view == "week" else ""
+    are out of the tab order (the keyboard goes day heading → day view), and so in the day of all
+    practitioners (a practitioner's heading opens their day)."""
+    tab = mark_safe(' tabindex="-1"') if view == "week" or everyone else ""
     return format_html_join(
         "\n", '<a class="cal-free" style="grid-row: {}; grid-column: {};" href="{}" aria-label="{}"{}>{}</a>',
         ((cell.row, cell.column, cell.href, cell.label, tab, cell.time) for cell in cells),

@@ -25,16 +25,21 @@ MAY = {
     "front desk": {
         "booked": {"arrived", "no_show", "cancelled"},
         "arrived": {"booked", "not_treated", "cancelled"},
+        "in_treatment": {"not_treated"},
     },
     "acupuncturist": {
         "booked": {"completed"},
         "arrived": {"not_treated", "completed"},
+        "in_treatment": {"not_treated", "completed"},
     },
     "clinic admin": {
         "booked": {"arrived", "no_show", "cancelled"},
         "arrived": {"booked", "not_treated", "cancelled"},
+        "in_treatment": {"not_treated"},
     },
 }
+# "In treatment" is an arrived visit whose session check was passed (``treatment_started_at``).
+STATES = [*Visit.Status.values, "in_treatment"]
 TARGETS = ["arrived", "booked", "no_show", "not_treated", "cancelled", "completed"]
 
 
@@ -47,6 +52,9 @@ def visit(frozen, clinic, lin, patient):
 
 
 def _in_state(visit, state):
+    if state == "in_treatment":
+        Visit.objects.filter(pk=visit.pk).update(status="arrived", treatment_started_at=NOW)
+        return
     reason = "Ill" if state in ("cancelled", "not_treated") else ""
     Visit.objects.filter(pk=visit.pk).update(status=state, cancel_reason=reason)
 
@@ -66,7 +74,7 @@ def _post(client, visit, target):
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-@pytest.mark.parametrize("state", Visit.Status.values)
+@pytest.mark.parametrize("state", STATES)
 def test_the_visit_page_offers_exactly_the_changes_the_role_may_make(visit, role, state):
     client = Client()
     client.force_login(ROLES[role]())
@@ -79,7 +87,7 @@ def test_the_visit_page_offers_exactly_the_changes_the_role_may_make(visit, role
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-@pytest.mark.parametrize("state", Visit.Status.values)
+@pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("target", [t for t in TARGETS if t != "completed"])  # completing is the session record's
 def test_each_allowed_change_works_and_every_other_is_refused_with_a_reason(visit, role, state, target):
     client = Client()
@@ -90,11 +98,12 @@ def test_each_allowed_change_works_and_every_other_is_refused_with_a_reason(visi
     response = _post(client, visit, target)
 
     visit.refresh_from_db()
+    now_in = "in_treatment" if visit.in_treatment else visit.status
     if target in MAY[role].get(state, set()):
         assert response.status_code == 302
         assert visit.status == target
     else:
-        assert visit.status == state
+        assert now_in == state
         may_ever = any(target in allowed for allowed in MAY[role].values())
         if may_ever:
             assert response.status_code == 409
@@ -122,3 +131,17 @@ def test_record_session_is_not_offered_for_a_future_visit(frozen, clinic, lin, p
     client.force_login(factories.acupuncturist_user())
     page = client.get(reverse("scheduling:visit", args=[later.pk])).content.decode()
     assert "Record session" not in page
+
+
+def test_record_session_is_offered_on_the_day_only_once_the_visit_has_begun(frozen, clinic, lin, patient):
+    later = visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+                       starts_at=at("2026-03-02", "10:00"), by=None)
+    client = Client()
+    user = factories.acupuncturist_user()
+    url = reverse("scheduling:visit", args=[later.pk])
+    frozen.move_to(at("2026-03-02", "09:30"))
+    client.force_login(user)
+    assert "Record session" not in client.get(url).content.decode()  # the session page would refuse (409)
+    frozen.move_to(at("2026-03-02", "10:00"))
+    client.force_login(user)  # signed in anew: the move outlasts the idle logoff
+    assert reverse("treatments:session_new", args=[later.pk]) in client.get(url).content.decode()

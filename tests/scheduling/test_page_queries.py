@@ -70,6 +70,7 @@ def pages(lin, clinic, patient):
         "practitioner week": f"{reverse('scheduling:calendar')}?practitioner={lin.pk}&view=week&date=2026-03-03",
         "room day": f"{reverse('scheduling:calendar')}?room={clinic.rooms[0].pk}&view=day&date=2026-03-03",
         "room week": f"{reverse('scheduling:calendar')}?who=room%3D{clinic.rooms[0].pk}&view=week&date=2026-03-03",
+        "all practitioners day": f"{reverse('scheduling:calendar')}?practitioner=all&date=2026-03-03",
         "patient timeline": reverse("scheduling:patient", args=[patient.pk]),
         "maintenance list": reverse("scheduling:maintenance"),
         "visit": reverse("scheduling:visit", args=[visit.pk]),
@@ -90,6 +91,8 @@ EXPECTED = {
     "practitioner week": 16 + BANNER,
     "room day": 12 + BANNER,
     "room week": 12 + BANNER,
+    # one read for every practitioner's hours, time off and the day's visits (scheduling.availability_day)
+    "all practitioners day": 17 + BANNER,
     # + its reminder history and the patient's link actions (one query each, the latest 50)
     "patient timeline": 12 + BANNER,
     # + one audit insert for the page and every patient row shown (lists below too)
@@ -127,7 +130,7 @@ def test_page_runs_the_same_number_of_queries_with_a_lot_of_data(front_desk_clie
     with django_assert_num_queries(EXPECTED[page_name]):
         response = front_desk_client.get(url)
     assert response.status_code == 200
-    if page_name.startswith("practitioner"):
+    if page_name.startswith(("practitioner", "all")):
         # The busy data is on the page: visits as blocks.
         assert response.content.count(b'class="cal-visit') >= 8
 

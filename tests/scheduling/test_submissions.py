@@ -11,7 +11,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from scheduling.models import FormSubmission, Series, Visit
+from scheduling.models import Series, Visit
+from staff.models import FormSubmission
 from tests import factories
 from tests.scheduling.factories import NOW, Clinic, practitioner
 from tests.scheduling.test_views import confirm_data, series_post
@@ -35,7 +36,7 @@ def test_submitting_the_series_confirmation_twice_books_once_and_shows_the_serie
     assert Series.objects.count() == 1 and Visit.objects.count() == 10
     assert first.status_code == second.status_code == 302 and second.url == first.url
     assert "Already booked" in _messages(second) and "Nothing was booked" not in _messages(second)
-    assert FormSubmission.objects.get().series == Series.objects.get()
+    assert FormSubmission.objects.get().result_id == Series.objects.get().pk
 
 
 @pytest.mark.usefixtures("frozen")

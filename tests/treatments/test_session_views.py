@@ -321,3 +321,37 @@ def test_a_screening_the_patient_reported_online_is_flagged_on_today_and_in_the_
                      answered_at=before.answered_at + dt.timedelta(seconds=1))
     assert flag in acupuncturist_client.get(today).content.decode()
     assert flag in acupuncturist_client.get(check).content.decode()
+
+
+def test_the_record_form_shows_every_problem_at_once_on_the_first_submit(acupuncturist_client, visit, patient):
+    url = reverse("treatments:session_new", args=[visit.pk])
+    response = acupuncturist_client.get(url, {"screening": patient.screenings.get().pk})
+    data = {**form_data(response), "rating_fine-lines": 5, "retention": "", "reaction_other": "mild",
+            "reaction_other_note": ""}
+    # A needle count above today's cap, besides the form's own errors (retention, a missing rating).
+    pattern = next(name for name, field in response.context["form"].fields.items()
+                   if name.startswith("pattern_") and not field.disabled)
+    data[pattern] = response.context["form"].fields[pattern].max_value
+    for name, field in response.context["form"].fields.items():
+        if name.startswith("point_") and not field.disabled:
+            data[name] = "on"
+    response = acupuncturist_client.post(url, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[page.index("data-error-summary"):]
+    summary = summary[:summary.index("</div>")]
+    assert 'href="#id_retention"' in summary and 'href="#id_rating_puffiness"' in summary
+    assert "Describe the “other” reaction." in summary
+    assert "needles; at most" in summary
+    assert not SessionRecord.objects.exists() and Visit.objects.get(pk=visit.pk).status != Visit.Status.COMPLETED
+
+
+def test_submitting_the_record_twice_saves_one_record_and_shows_it(acupuncturist_client, visit, patient):
+    url = reverse("treatments:session_new", args=[visit.pk])
+    response = acupuncturist_client.get(url, {"screening": patient.screenings.get().pk})
+    data = {**form_data(response), "rating_fine-lines": 5, "rating_puffiness": 3,
+            "once-form_key": str(response.context["once_form"]["form_key"].value())}
+    first = acupuncturist_client.post(url, data)
+    second = acupuncturist_client.post(url, data)
+    record = SessionRecord.objects.get()
+    assert first.url == second.url == reverse("treatments:session_detail", args=[record.pk])

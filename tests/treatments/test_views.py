@@ -201,9 +201,13 @@ def test_patient_without_a_plan_is_offered_the_suggestion(acupuncturist_client, 
     assert reverse("treatments:plan_new", args=[patient.pk]) in page
 
 
-def test_visit_page_offers_the_session_record_to_acupuncturists_only(client, series, acupuncturist, front_desk):
+def test_visit_page_offers_the_session_record_to_acupuncturists_only(client, series, acupuncturist, front_desk,
+                                                                      traveller):
     from django.urls import reverse
 
+    from tests.scheduling.factories import at
+
+    traveller.move_to(at("2026-03-02", "10:05"))  # the visit has begun
     visit = series.visits.order_by("sequence").first()
     record_url = reverse("treatments:session_new", args=[visit.pk])
     client.force_login(acupuncturist)
@@ -225,3 +229,45 @@ def test_a_plan_short_of_the_minimum_says_why_and_saves_only_when_the_practition
     assert refused.status_code == 400 and "fewer than the usual 40" in refused.content.decode()
     assert acupuncturist_client.post(url, {**data, "fewer_needles": "on"}).status_code == 302
     assert Plan.objects.get(patient=patient).fewer_needles
+
+
+def test_the_plan_form_shows_every_problem_at_once_on_the_first_submit(acupuncturist_client, patient):
+    url = reverse("treatments:plan_new", args=[patient.pk])
+    form = acupuncturist_client.get(url).context["form"]
+    pattern = next(name for name in form.fields if name.startswith("pattern_") and not form.fields[name].disabled)
+    # Retention left empty and a line count above its field's maximum (the form's own errors),
+    # and too few needles (the plan's rule): all on the first submit, at the top, nothing saved.
+    response = acupuncturist_client.post(url, {"retention": "", "point_GB14": "on", pattern: 999})
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[page.index("data-error-summary"):]
+    summary = summary[:summary.index("</div>")]
+    assert "This field is required" in summary
+    assert "less than or equal to" in summary
+    assert "fewer than the usual 40" in summary
+    assert 'href="#id_retention"' in summary and f'href="#id_{pattern}"' in summary
+    assert not Plan.objects.filter(patient=patient).exists()
+
+
+def test_submitting_the_plan_page_twice_saves_one_plan_and_says_so(acupuncturist_client, patient):
+    url = reverse("treatments:plan_new", args=[patient.pk])
+    page = acupuncturist_client.get(url)
+    form = page.context["form"]
+    data = {name: field.initial for name, field in form.fields.items() if field.initial not in (None, False)}
+    data["once-form_key"] = str(page.context["once_form"]["form_key"].value())
+    first = acupuncturist_client.post(url, data)
+    second = acupuncturist_client.post(url, data)
+    assert first.status_code == second.status_code == 302 and first.url == second.url
+    assert Plan.objects.filter(patient=patient).count() == 1
+    assert "Already saved" in acupuncturist_client.get(second.url).content.decode()
+
+
+def test_saving_a_plan_as_a_template_twice_saves_one_and_is_no_name_clash(acupuncturist_client, plan):
+    page = acupuncturist_client.get(reverse("treatments:plan_detail", args=[plan.pk]))
+    key = page.context["once_form"]["form_key"].value()
+    url = reverse("treatments:template_new", args=[plan.pk])
+    acupuncturist_client.post(url, {"name": "Forehead lines", "once-form_key": str(key)})
+    second = acupuncturist_client.post(url, {"name": "Forehead lines", "once-form_key": str(key)}, follow=True)
+    assert PlanTemplate.objects.count() == 1
+    page = second.content.decode()
+    assert "Already saved" in page and "exists already" not in page
