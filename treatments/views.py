@@ -98,8 +98,10 @@ def plan_new(request, patient_pk: int):
         audit_read(request, patient, summary="plan blocked")
         return render(request, "treatments/plan_blocked.html", {"patient": patient, "proposal": proposal, "ctx": ctx})
 
-    form = PlanForm(request.POST or None, options=ctx.options, proposal=proposal)
-    once_form = FormKeyForm(request.POST or None)
+    # Bound on every POST, even an empty one (its errors are then shown, never a crash).
+    posted = request.POST if request.method == "POST" else None
+    form = PlanForm(posted, options=ctx.options, proposal=proposal)
+    once_form = FormKeyForm(posted)
     if request.method == "POST" and not form.is_valid():
         # The plan's rules too, on the first submit: every problem at once.
         data = form.cleaned_data
@@ -236,11 +238,12 @@ def session_new(request, visit_pk: int):
         audit_read(request, visit.patient, summary="screening check at visit")
         return _render_check(request, start, status=409 if request.method == "POST" else 200)
 
+    posted = request.POST if request.method == "POST" else None  # bound even when empty
     form = SessionForm(
-        request.POST or None, options=start.ctx.options, proposal=start.proposal, concerns=start.concerns, limits=start.limits,
+        posted, options=start.ctx.options, proposal=start.proposal, concerns=start.concerns, limits=start.limits,
         risks=start.risks,
     )
-    once_form = FormKeyForm(request.POST or None)
+    once_form = FormKeyForm(posted)
     if request.method == "POST" and not form.is_valid():
         # Today's rules too, on the first submit: every problem at once.
         if problems := session_check(
