@@ -371,9 +371,3 @@ def latest_consents(patient: Patient) -> dict[str, Consent | None]:
 def has_consent(patient: Patient, kind: str) -> bool:
     consent = patient.consents.filter(kind=kind).order_by("-recorded_at", "-id").first()
     return bool(consent and consent.given)
-
-
-def latest_screening(patient: Patient) -> Screening | None:
-    # Only treatments/views.py still calls this; its owner is rewriting that module. New code
-    # uses Screening.objects.latest_for(patient), and this goes when that caller does.
-    return Screening.objects.latest_for(patient)

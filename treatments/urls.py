@@ -1,6 +1,6 @@
 from django.urls import path
 
-from treatments import views
+from treatments import record_views, views
 
 app_name = "treatments"
 urlpatterns = [
@@ -12,11 +12,11 @@ urlpatterns = [
     path("today/", views.today, name="today"),
     path("visits/<int:visit_pk>/session/", views.session_new, name="session_new"),
     path("visits/<int:visit_pk>/session/screening/", views.session_screening, name="session_screening"),
-    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
-    path("sessions/<int:pk>/addenda/", views.addendum_new, name="addendum_new"),
-    path("sessions/<int:pk>/photos/", views.photo_new, name="photo_new"),
-    path("photos/<int:pk>/", views.photo_file, name="photo_file"),
-    path("patients/<int:patient_pk>/sessions/", views.patient_sessions, name="patient_sessions"),
-    path("patients/<int:patient_pk>/photos/", views.photo_compare, name="photo_compare"),
-    path("series/<int:pk>/outcomes/", views.series_outcomes, name="series_outcomes"),
+    path("sessions/<int:pk>/", record_views.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/addenda/", record_views.addendum_new, name="addendum_new"),
+    path("sessions/<int:pk>/photos/", record_views.photo_new, name="photo_new"),
+    path("photos/<int:pk>/", record_views.photo_file, name="photo_file"),
+    path("patients/<int:patient_pk>/sessions/", record_views.patient_sessions, name="patient_sessions"),
+    path("patients/<int:patient_pk>/photos/", record_views.photo_compare, name="photo_compare"),
+    path("series/<int:pk>/outcomes/", record_views.series_outcomes, name="series_outcomes"),
 ]
