@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -71,8 +72,23 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 0
 
 
+class TimeOffFormSet(BaseInlineFormSet):
+    def clean(self):
+        """The same time off sent again (a double click, a retry) is refused with a message: the
+        database's ``time_off_once`` would refuse it too, but the inline does not check it."""
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or not form.has_changed() or data.get("DELETE") or not (data.get("starts_at") and data.get("ends_at")):
+                continue
+            if TimeOff.objects.filter(practitioner=self.instance, starts_at=data["starts_at"], ends_at=data["ends_at"]
+                                      ).exclude(pk=form.instance.pk).exists():
+                form.add_error(None, "This time off is saved already (the same times).")
+
+
 class TimeOffInline(admin.TabularInline):
     model = TimeOff
+    formset = TimeOffFormSet
     extra = 0
 
 

@@ -164,7 +164,12 @@ class Closure(models.Model):
 
     class Meta:
         ordering = ["first_day"]
-        constraints = [models.CheckConstraint(condition=Q(first_day__lte=models.F("last_day")), name="closure_order")]
+        constraints = [
+            models.CheckConstraint(condition=Q(first_day__lte=models.F("last_day")), name="closure_order"),
+            # A double submit of the admin's add form (or a retry) saves the closure once.
+            models.UniqueConstraint(fields=["first_day", "last_day"], name="closure_once",
+                                    violation_error_message="This closure is saved already (the same days)."),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reason} ({self.first_day:%d %b %Y}–{self.last_day:%d %b %Y})"
@@ -209,7 +214,12 @@ class TimeOff(models.Model):
         ordering = ["starts_at"]
         verbose_name_plural = "time off"
         indexes = [models.Index(fields=["practitioner", "starts_at"], name="timeoff_practitioner_start_idx")]
-        constraints = [models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="time_off_order")]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="time_off_order"),
+            # A double submit of the admin's add form (or a retry) saves the time off once.
+            models.UniqueConstraint(fields=["practitioner", "starts_at", "ends_at"], name="time_off_once",
+                                    violation_error_message="This time off is saved already (the same times)."),
+        ]
 
     def __str__(self) -> str:
         return f"{self.practitioner} off {self.starts_at:%Y-%m-%d %H:%M}"

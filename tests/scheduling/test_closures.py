@@ -158,3 +158,25 @@ def test_a_move_refused_for_a_taken_time_says_why_and_leaves_the_decision_pendin
 
     assert "already has a visit" in response.content.decode() or "taken" in response.content.decode()
     assert AffectedVisit.objects.get().decision == "pending"
+
+
+def test_a_closure_or_time_off_submitted_twice_in_the_admin_is_saved_once(client, clinic_admin, clinic, lin):
+    client.force_login(clinic_admin)
+    closure = {"first_day": "2026-03-05", "last_day": "2026-03-06", "reason": "Boiler repair"}
+    assert client.post(reverse("admin:scheduling_closure_add"), closure).status_code == 302
+    again = client.post(reverse("admin:scheduling_closure_add"), closure)
+    assert again.status_code == 200 and "This closure is saved already" in again.content.decode()
+    assert Closure.objects.count() == 1
+
+    url = reverse("admin:scheduling_practitioner_change", args=[lin.pk])
+    data = {
+        "user": lin.user_id, "display_name": lin.display_name, "active": "on",
+        "working_hours-TOTAL_FORMS": "0", "working_hours-INITIAL_FORMS": "0",
+        "time_off-TOTAL_FORMS": "1", "time_off-INITIAL_FORMS": "0",
+        "time_off-0-starts_at_0": "2026-03-09", "time_off-0-starts_at_1": "13:00",
+        "time_off-0-ends_at_0": "2026-03-09", "time_off-0-ends_at_1": "18:00", "time_off-0-reason": "Dentist",
+    }
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)  # the same page sent again (a double click, or a retry)
+    assert again.status_code == 200 and "This time off is saved already" in again.content.decode()
+    assert lin.time_off.count() == 1
