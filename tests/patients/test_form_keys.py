@@ -2,19 +2,16 @@
 retry after a timeout, two requests at the same moment — it registers one patient and the second
 submit shows that patient ("already saved"), never a "probable duplicate" of them."""
 
-import threading
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from patients.models import Patient
 from tests import factories
+from tests.concurrency import post_twice_at_once
 from tests.patients.test_views import intake_post
-
-JOIN_TIMEOUT = 30  # seconds; a request still running after this means something hangs
 
 
 def _messages(response) -> str:
@@ -62,24 +59,7 @@ def test_two_simultaneous_posts_of_one_intake_register_one_patient(needs_postgre
     browser.force_login(user)
     data = _keyed_post(browser)
     cookies = browser.cookies
-    barrier = threading.Barrier(2)
-    responses = [None, None]
-
-    def submit(index):
-        try:
-            client = Client()
-            client.cookies = cookies  # the same browser session clicking twice
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            responses[index] = client.post(reverse("patients:intake"), data)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a request hangs"
+    responses = post_twice_at_once(cookies, reverse("patients:intake"), data)  # the same browser session clicking twice
 
     patient = Patient.objects.get()
     assert [r.status_code for r in responses] == [302, 302]

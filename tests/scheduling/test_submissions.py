@@ -2,22 +2,19 @@
 click, a retry after a timeout, two requests at the same moment — books once and the second
 submit shows what was booked, never "nothing was booked"."""
 
-import threading
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from scheduling.models import Series, Visit
 from staff.models import FormSubmission
 from tests import factories
+from tests.concurrency import post_twice_at_once
 from tests.scheduling.factories import NOW, Clinic, practitioner
 from tests.scheduling.test_views import confirm_data, series_post
-
-JOIN_TIMEOUT = 30  # seconds; a request still running after this means something hangs
 
 
 def _messages(response) -> str:
@@ -78,24 +75,7 @@ def test_two_simultaneous_posts_of_one_series_confirmation_book_one_series(needs
         data = confirm_data(browser.post(reverse("scheduling:series_new"), series_post(patient, lin, clinic)))
         cookies = browser.cookies
 
-        barrier = threading.Barrier(2)
-        responses = [None, None]
-
-        def submit(index):
-            try:
-                client = Client()
-                client.cookies = cookies  # the same browser session clicking twice
-                barrier.wait(timeout=JOIN_TIMEOUT)
-                responses[index] = client.post(reverse("scheduling:series_new"), data)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(JOIN_TIMEOUT)
-        assert not any(thread.is_alive() for thread in threads), "a request hangs"
+        responses = post_twice_at_once(cookies, reverse("scheduling:series_new"), data)  # the same browser session clicking twice
 
         assert Series.objects.count() == 1 and Visit.objects.count() == 10
         assert [r.status_code for r in responses] == [302, 302]

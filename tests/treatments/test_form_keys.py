@@ -2,18 +2,14 @@
 one page (a double click) record the session once, and both show that record — the second never
 ends on "this visit's session has been recorded already"."""
 
-import threading
 
 import pytest
-from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
+from tests.concurrency import post_twice_at_once
 from tests.scheduling.factories import at
 from tests.treatments.test_session_views import form_data
 from treatments.models import SessionRecord
-
-JOIN_TIMEOUT = 30  # seconds; a request still running after this means something hangs
 
 
 @pytest.mark.django_db(transaction=True)
@@ -26,24 +22,7 @@ def test_two_simultaneous_posts_of_one_record_save_one_and_both_show_it(needs_po
     data = {**form_data(response), "rating_fine-lines": 5, "rating_puffiness": 3,
             "once-form_key": str(response.context["once_form"]["form_key"].value())}
     cookies = acupuncturist_client.cookies
-    barrier = threading.Barrier(2)
-    responses = [None, None]
-
-    def submit(index):
-        try:
-            client = Client()
-            client.cookies = cookies
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            responses[index] = client.post(url, data)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a request hangs"
+    responses = post_twice_at_once(cookies, url, data)  # the same browser session clicking twice
 
     record = SessionRecord.objects.get()
     assert [r.status_code for r in responses] == [302, 302]
