@@ -11,7 +11,7 @@ from django.core import signing
 from django.urls import reverse
 
 from scheduling.models import IntakeInvitation
-from scheduling.reminders.tokens import EXPIRED, INVALID, USED, LinkError
+from scheduling.reminders.tokens import INVALID, USED, LinkError, signed_payload
 
 SALT = "scheduling.intake-link"
 INTAKE_LINK_MAX_AGE = dt.timedelta(days=14)
@@ -28,13 +28,8 @@ def intake_url(invitation: IntakeInvitation) -> str:
 def intake_verify(*, token: str, lock: bool = False) -> IntakeInvitation:
     """The invitation a token names if it is genuine, not expired and not used; ``lock`` takes a
     row lock (inside the submit's transaction). Raises ``LinkError`` if not."""
-    try:
-        payload = signing.loads(token, salt=SALT, max_age=INTAKE_LINK_MAX_AGE)
-    except signing.SignatureExpired:
-        raise LinkError(EXPIRED) from None
-    except signing.BadSignature:
-        raise LinkError(INVALID) from None
-    if not isinstance(payload, dict) or set(payload) != {"i", "e"} or not isinstance(payload["i"], int):
+    payload = signed_payload(token, salt=SALT, max_age=INTAKE_LINK_MAX_AGE, keys={"i", "e"})
+    if not isinstance(payload["i"], int):
         raise LinkError(INVALID)
     rows = IntakeInvitation.objects.select_for_update() if lock else IntakeInvitation.objects
     invitation = rows.filter(pk=payload["i"]).first()

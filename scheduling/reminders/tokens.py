@@ -65,17 +65,25 @@ def link_url(*, reminder: Reminder, action: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def link_verify(*, token: str) -> tuple[Reminder, str]:
-    """The reminder and action a token names, if its signature holds, it has not expired and it
-    still matches its reminder's patient, visit or series; raises ``LinkError`` if not."""
+def signed_payload(token: str, *, salt: str, max_age: dt.timedelta, keys: set[str]) -> dict:
+    """What a signed link carries (a dict of exactly ``keys``), if its signature holds for
+    ``salt`` and it is younger than ``max_age``; raises ``LinkError`` (EXPIRED or INVALID) if not.
+    Every kind of patient link (reminders, online intake) reads its token through this."""
     try:
-        payload = signing.loads(token, salt=SALT, max_age=LINK_MAX_AGE)
+        payload = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired:
         raise LinkError(EXPIRED) from None
     except signing.BadSignature:
         raise LinkError(INVALID) from None
-    if not isinstance(payload, dict) or set(payload) != {"r", "p", "s", "a"}:
+    if not isinstance(payload, dict) or set(payload) != keys:
         raise LinkError(INVALID)
+    return payload
+
+
+def link_verify(*, token: str) -> tuple[Reminder, str]:
+    """The reminder and action a token names, if its signature holds, it has not expired and it
+    still matches its reminder's patient, visit or series; raises ``LinkError`` if not."""
+    payload = signed_payload(token, salt=SALT, max_age=LINK_MAX_AGE, keys={"r", "p", "s", "a"})
     reminder = (
         Reminder.objects.select_related("patient", "visit__practitioner", "visit__appointment_type", "series")
         .filter(pk=payload["r"])
