@@ -25,11 +25,12 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Subquery, Value
+from django.db.models import Q
 
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
 from scheduling.intervals import free_of, merged
-from scheduling.models import ClinicSettings, Closure, OpeningHours, Practitioner, Room, TimeOff, Visit, WorkingHours
+from scheduling.models import ClinicSettings, Closure, Practitioner, Visit
+from scheduling.timetable import timetable
 
 # The longest a visit may last (held by the check constraint ``visit_at_most_8_hours``).
 MAX_VISIT = dt.timedelta(hours=8)
@@ -102,19 +103,20 @@ class Availability:
         tz: ZoneInfo | None = None,
         settings: ClinicSettings | None = None,
         only_times: list[tuple[dt.datetime, dt.datetime]] | None = None,
-        opening_hours: list[OpeningHours] | None = None,
         shared: dict | None = None,
     ) -> None:
         """``only_times``: the only times that will be asked about (a booking checking its
         sessions): visits are read just around them, the rooms' with the practitioner's and
-        patient's in one query, instead of every visit of the window. ``shared``: what
-        ``availability_day`` read once for every practitioner (nothing is read then)."""
+        patient's in one query, instead of every visit of the window. ``shared``: the visits
+        ``availability_day`` read once for every practitioner (no visit is read then). The
+        timetable (hours, closures, time off, rooms) comes from ``scheduling.timetable``."""
         self.tz = tz or clinic_zone()
         self.practitioner = practitioner
         self.patient_id = patient_id
         self.first_day, self.last_day = first_day, last_day
         self.ignore_visit_ids = list(ignore_visit_ids)
-        self.step = dt.timedelta(minutes=(settings or ClinicSettings.load()).slot_minutes)
+        settings = settings or ClinicSettings.load()
+        self.step = dt.timedelta(minutes=settings.slot_minutes)
         self.window_start, self.window_end = window_of(first_day, last_day, self.tz)
         # (start, end, is the practitioner's, is the patient's, room)
         self.busy = _Intervals()
@@ -124,42 +126,29 @@ class Availability:
         self._holds: list[tuple[dt.datetime, dt.datetime, int | None]] = []
         self._window_rooms_read = False
         self._busy_known: list[tuple[dt.datetime, dt.datetime]] | None = None
-        if shared is not None:
-            self._use_shared(shared)
-            return
-        # ``opening_hours``: the rows when the caller has read them already (the calendar).
-        opening_hours = OpeningHours.objects.all() if opening_hours is None else opening_hours
-        self.opening = {row.weekday: (row.opens, row.closes) for row in opening_hours}
-        self.closures = list(Closure.objects.filter(first_day__lte=last_day, last_day__gte=first_day))
-        self.working: dict[int, list[tuple[dt.time, dt.time]]] = {}
-        for weekday, starts, ends in WorkingHours.objects.filter(practitioner=practitioner).values_list(
-            "weekday", "starts", "ends"
-        ):
-            self.working.setdefault(weekday, []).append((starts, ends))
-        # The rooms in use, each row also counting the other practitioners (see _some_room_free).
-        others = (
-            Practitioner.objects.exclude(pk=practitioner.pk).order_by().values(one=Value(1))
-            .annotate(count=Count("pk")).values("count")
-        )
-        rooms = list(Room.objects.filter(active=True).annotate(others=Subquery(others)).values_list("id", "others"))
-        self.room_ids = [room_id for room_id, _ in rooms]
+        table = timetable(settings)
+        self.opening, self.working = table.opening, table.working_of(practitioner.pk)
+        self.closures = table.closures_between(first_day, last_day)
+        self.time_off = table.time_off_between(practitioner.pk, self.window_start, self.window_end)
+        self.room_ids = list(table.room_ids)
         # Other practitioners hold at most one room each at a time (their visits never overlap,
         # by constraint): with more rooms than them, some room is always free for this one.
-        self._rooms_always_free = bool(rooms) and (rooms[0][1] or 0) < len(rooms)
-        self.time_off = list(
-            TimeOff.objects.filter(
-                practitioner=practitioner, starts_at__lt=self.window_end, ends_at__gt=self.window_start
-            ).values_list("starts_at", "ends_at")
-        )
-        if only_times is None:
+        self._rooms_always_free = bool(self.room_ids) and table.practitioners - 1 < len(self.room_ids)
+        if shared is not None:
+            self._use_shared(shared)
+        elif only_times is None:
             # Two index ranges joined by UNION, not one OR: each is then an index-only scan of
             # the practitioner's (or patient's) visits (scheduling migration 0009).
             columns = ("id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id")
             rows = self._visits(Q(practitioner=practitioner)).values_list(*columns)
             if patient_id:
                 rows = rows.union(self._visits(Q(patient_id=patient_id)).values_list(*columns))
+            self._add_busy(rows)
         else:
-            rows = self._visits_at(only_times)
+            self._add_busy(self._visits_at(only_times))
+
+    def _add_busy(self, rows) -> None:
+        practitioner, patient_id = self.practitioner, self.patient_id
         self.busy.extend([
             (starts_at, visit_id, (starts_at, ends_at, practitioner_id == practitioner.pk,
                                    bool(patient_id) and visit_patient_id == patient_id, room_id))
@@ -169,13 +158,6 @@ class Availability:
 
     def _use_shared(self, data: dict) -> None:
         practitioner = self.practitioner
-        self.opening, self.closures = data["opening"], data["closures"]
-        self.working = data["working"][practitioner.pk]
-        self.time_off = data["time_off"][practitioner.pk]
-        rooms = data["rooms"]
-        self.room_ids = [room_id for room_id, _ in rooms]
-        # ``everyone`` counts this practitioner too: the others hold at most one room each.
-        self._rooms_always_free = bool(rooms) and (rooms[0][1] or 1) - 1 < len(rooms)
         self.busy.extend([
             (s, visit_id, (s, e, True, False, room_id))
             for visit_id, s, e, practitioner_id, _, room_id in data["visits"] if practitioner_id == practitioner.pk

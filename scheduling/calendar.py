@@ -16,7 +16,8 @@ from scheduling.availability import MAX_VISIT, Availability
 from scheduling.availability_day import availability_for_day
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
 from scheduling.intervals import free_of
-from scheduling.models import ClinicSettings, Closure, OpeningHours, Practitioner, Room, Visit
+from scheduling.models import ClinicSettings, Closure, Practitioner, Room, Visit
+from scheduling.timetable import timetable
 
 # Shown on calendars: everything but cancelled visits (which no longer hold their time).
 SHOWN_ON_CALENDAR = (Visit.Status.BOOKED, Visit.Status.ARRIVED, Visit.Status.COMPLETED, Visit.Status.NO_SHOW)
@@ -82,9 +83,9 @@ class CalendarGrid:
         return len(self.practitioners) or len(self.days)
 
 
-def _grid_times(opening: list[OpeningHours], step: int) -> list[dt.time]:
-    opens = min((row.opens for row in opening), default=dt.time(8))
-    closes = max((row.closes for row in opening), default=dt.time(20))
+def _grid_times(opening: dict[int, tuple[dt.time, dt.time]], step: int) -> list[dt.time]:
+    opens = min((opens for opens, _ in opening.values()), default=dt.time(8))
+    closes = max((closes for _, closes in opening.values()), default=dt.time(20))
     start = dt.datetime.combine(dt.date.min, opens)
     end = dt.datetime.combine(dt.date.min, closes)
     times = []
@@ -114,8 +115,8 @@ def calendar_grid(
     tz = clinic_zone()
     settings = settings or ClinicSettings.load()
     step = settings.slot_minutes
-    opening = list(OpeningHours.objects.all())
-    grid = CalendarGrid(days=days, times=_grid_times(opening, step), step_minutes=step)
+    table = timetable(settings)
+    grid = CalendarGrid(days=days, times=_grid_times(table.opening, step), step_minutes=step)
     first_day, last_day = days[0], days[-1]
     window_start = dt.datetime.combine(first_day, dt.time.min, tzinfo=tz)
     window_end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
@@ -133,11 +134,10 @@ def calendar_grid(
     subject = {"practitioner": practitioner.pk} if practitioner else {"room": room.pk}
     if practitioner:
         availability = Availability(practitioner=practitioner, first_day=first_day, last_day=last_day, tz=tz,
-                                    settings=settings, opening_hours=opening)
-        grid.closed = _closed(days, availability.closures, availability.opening)
-    else:
-        hours = {row.weekday: row for row in opening}
-        grid.closed = _closed(days, list(Closure.objects.filter(first_day__lte=last_day, last_day__gte=first_day)), hours)
+                                    settings=settings)
+    hours = table.opening
+    grid.closed = _closed(days, table.closures_between(first_day, last_day), hours)
+    if not practitioner:
         room_busy = sorted((v.starts_at, v.ends_at) for v in visits if v.status in Visit.BLOCKING)
     for column, day in enumerate(days, start=2):
         rows = _bookable_rows(grid, day, tz=tz, now=now)
@@ -147,7 +147,7 @@ def calendar_grid(
             free = []
         else:
             # A room is free while the clinic is open and no visit holds the room.
-            opens, closes = hours[day.weekday()].opens, hours[day.weekday()].closes
+            opens, closes = hours[day.weekday()]
             free = free_of(room_busy, [s for s in rows if opens <= to_local(s, tz).time() < closes], duration)
         _add_free(grid, free, rows=rows, column=column, subject=subject, tz=tz)
     return grid
@@ -161,7 +161,8 @@ def calendar_day_all(*, day: dt.date, settings: ClinicSettings | None = None) ->
     settings = settings or ClinicSettings.load()
     step = settings.slot_minutes
     practitioners = list(Practitioner.objects.filter(active=True))
-    grid = CalendarGrid(days=[day], times=_grid_times(list(OpeningHours.objects.all()), step), step_minutes=step,
+    table = timetable(settings)
+    grid = CalendarGrid(days=[day], times=_grid_times(table.opening, step), step_minutes=step,
                         practitioners=practitioners)
     start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
     visits = list(
@@ -173,7 +174,7 @@ def calendar_day_all(*, day: dt.date, settings: ClinicSettings | None = None) ->
     _add_blocks(grid, visits, tz=tz, show_practitioner=False, column_of=lambda visit: column_of[visit.practitioner_id])
     availabilities = availability_for_day(practitioners, day=day, tz=tz, settings=settings)
     if practitioners:
-        grid.closed = _closed([day], availabilities[practitioners[0].pk].closures, availabilities[practitioners[0].pk].opening)
+        grid.closed = _closed([day], table.closures_between(day, day), table.opening)
     rows = _bookable_rows(grid, day, tz=tz, now=timezone.now())
     for column, practitioner, _ in grid.practitioner_columns:
         free = availabilities[practitioner.pk].free_among(day, list(rows), dt.timedelta(minutes=step))

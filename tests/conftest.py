@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from scheduling import timetable
 from staff import db_roles
 from tests import factories
 
@@ -204,5 +205,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # The test cache lives in the process: without this one test's cached values (e.g. the reminder
-    # sweep's heartbeat) would reach the next test's pages.
+    # sweep's heartbeat) would reach the next test's pages. Each test also starts without a cached
+    # timetable, so its query counts do not depend on the test before.
     cache.clear()
+    timetable.forget()

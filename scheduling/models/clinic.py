@@ -7,6 +7,7 @@ times, so 09:00 stays 09:00 across a clock change.
 """
 
 import datetime as dt
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,6 +27,14 @@ MAINTENANCE_WEEKS_MIN, MAINTENANCE_WEEKS_MAX = 1, 26
 HEALTH_CHECK_DAYS_MIN, HEALTH_CHECK_DAYS_MAX = 1, 7
 # How soon a patient may book or move a visit through an e-mail link (hours from now).
 PATIENT_NOTICE_HOURS_MIN, PATIENT_NOTICE_HOURS_MAX = 0, 168
+
+
+
+def new_timetable_version() -> int:
+    """A random version (53 bits): never a counter, so a change rolled back cannot hand its
+    number to a later change (see ``scheduling.timetable``)."""
+    return secrets.randbits(53)
+
 
 class Weekday(models.IntegerChoices):
     # Python's date.weekday() numbering, so no translation is needed anywhere.
@@ -70,6 +79,9 @@ class ClinicSettings(models.Model):
         default=24,
         help_text="Through their e-mail links, patients are offered no time sooner than this (0–168).",
     )
+    # Changed by a database trigger whenever the timetable changes (opening hours, closures,
+    # working hours, time off, rooms, practitioners): ``scheduling.timetable`` keys its cache on it.
+    timetable_version = models.BigIntegerField(default=new_timetable_version, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "clinic settings"
@@ -94,6 +106,16 @@ class ClinicSettings(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # An edit of the settings never writes ``timetable_version`` back: the trigger may have
+        # changed it since this row was read, and writing the old value would revive stale caches.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.attname for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname != "timetable_version"
+            ]
+        super().save(*args, **kwargs)
 
     @classmethod
     def load(cls) -> "ClinicSettings":
