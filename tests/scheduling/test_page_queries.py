@@ -7,6 +7,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
+from scheduling import timetable
 from scheduling.models import MaintenanceSchedule, PatientRequest, Reminder, Visit
 from tests.factories import PatientFactory
 from tests.scheduling.factories import at, book_series, practitioner
@@ -81,18 +82,21 @@ def pages(lin, clinic, patient):
     }
 
 
-# Page → queries, the same with little and with a lot of data. Each count includes the 5 that
-# every signed-in page makes (session, user, the user's and group permissions, roles), and for
-# staff who decide about visits inside closures the count behind that banner (``BANNER``).
+# Page → queries, the same with little and with a lot of data, once the process holds the
+# timetable (``scheduling.timetable``; the first page after a change reads it: ``TIMETABLE``
+# more). Each count includes the 5 that every signed-in page makes (session, user, the user's and
+# group permissions, roles), and for staff who decide about visits inside closures the count
+# behind that banner (``BANNER``).
 BANNER = 1
+TIMETABLE = 5
 EXPECTED = {
-    # the clinic settings and opening hours are read once for the grid and its availability
-    "practitioner day": 16 + BANNER,
-    "practitioner week": 16 + BANNER,
-    "room day": 12 + BANNER,
-    "room week": 12 + BANNER,
-    # one read for every practitioner's hours, time off and the day's visits (scheduling.availability_day)
-    "all practitioners day": 17 + BANNER,
+    # + the settings, practitioners, rooms, the grid's visits, the practitioner's visits
+    "practitioner day": 11 + BANNER,
+    "practitioner week": 11 + BANNER,
+    "room day": 10 + BANNER,
+    "room week": 10 + BANNER,
+    # one read of the day's visits for every practitioner (scheduling.availability_day)
+    "all practitioners day": 11 + BANNER,
     # + its reminder history and the patient's link actions (one query each, the latest 50)
     "patient timeline": 12 + BANNER,
     # + one audit insert for the page and every patient row shown (lists below too)
@@ -118,6 +122,7 @@ def test_page_runs_a_fixed_number_of_queries_with_little_data(front_desk_client,
     Reminder.objects.filter(visit=first).update(state="failed")  # one of each on the reminder pages
     PatientRequest.objects.create(kind="new_time", patient=patient, visit=first)
     url = pages(lin, clinic, patient)[page_name]
+    front_desk_client.get(url)  # the process reads the timetable once
     with django_assert_num_queries(EXPECTED[page_name]):
         assert front_desk_client.get(url).status_code == 200
 
@@ -127,6 +132,7 @@ def test_page_runs_the_same_number_of_queries_with_a_lot_of_data(front_desk_clie
                                                                   page_name, django_assert_num_queries):
     url = pages(lin, clinic, patient)[page_name]
     assert Visit.objects.count() > 1500
+    front_desk_client.get(url)  # the process reads the timetable once
     with django_assert_num_queries(EXPECTED[page_name]):
         response = front_desk_client.get(url)
     assert response.status_code == 200
@@ -138,11 +144,16 @@ def test_page_runs_the_same_number_of_queries_with_a_lot_of_data(front_desk_clie
 def test_listing_free_slots_for_a_month_is_a_fixed_number_of_queries(busy_clinic, lin, django_assert_num_queries):
     from scheduling.availability import free_slots
 
-    # Settings, opening hours, closures, working hours, rooms (with the count of other
-    # practitioners: can rooms fill up?), time off, the practitioner's visits, the free starts' rooms.
-    with django_assert_num_queries(8):
-        slots = free_slots(practitioner=lin, first_day=dt.date(2026, 3, 3), last_day=dt.date(2026, 4, 2),
-                           duration=dt.timedelta(minutes=60))
+    month = {"practitioner": lin, "first_day": dt.date(2026, 3, 3), "last_day": dt.date(2026, 4, 2),
+             "duration": dt.timedelta(minutes=60)}
+    # The first time: the settings, the timetable (opening hours, closures, working hours, time
+    # off, rooms with the count of practitioners: can rooms fill up?), the practitioner's visits,
+    # the free starts' rooms. Afterwards the timetable is known: three.
+    timetable.forget()
+    with django_assert_num_queries(3 + TIMETABLE):
+        free_slots(**month)
+    with django_assert_num_queries(3):
+        slots = free_slots(**month)
     # 3–16 March: Lin works 08:00–20:00 and is booked 09:00–17:00, so only the edges are free.
     assert [s.starts_at.strftime("%H:%M") for s in slots[dt.date(2026, 3, 3)]][:1] == ["08:00"]
     assert all(not 9 <= s.starts_at.hour < 17 for s in slots[dt.date(2026, 3, 3)])
