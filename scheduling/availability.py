@@ -11,7 +11,8 @@ It reads only what a question needs, so years of a clinic group's history cost n
 - the rooms' visits only for the exact times whose room is asked (``free_room``, a room named
   in ``problem``), fetched for all of them in one query (``prefetch_rooms``); for a long list of
   free slots, room by room in order, each asked only about the slots still without a room
-  (``first_free_rooms``: usually the first room or two answer);
+  (``first_free_rooms``: usually the first room answers, the others are read at once for the
+  rest);
 - whether *some* room is free (rooms' saturation) without reading rooms' visits when the clinic
   has more rooms than other practitioners: at any moment each of them holds at most one room
   (their visits never overlap, by constraint), so a room is always left. Otherwise the rooms'
@@ -34,6 +35,8 @@ from scheduling.timetable import timetable
 
 # The longest a visit may last (held by the check constraint ``visit_at_most_8_hours``).
 MAX_VISIT = dt.timedelta(hours=8)
+# Up to this many separate stretches of time are read each on its own index range, more as one.
+_FEW_SPANS = 16
 # Holds (times proposed but not yet written) sort after visits starting at the same time.
 _HOLD = float("inf")
 
@@ -171,12 +174,10 @@ class Availability:
     def _visits_at(self, times: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple]:
         """Every blocking visit around ``times``, in one query: the practitioner's and patient's
         become ``busy``, and those in rooms in use make the rooms known for these times."""
-        ranges = Q(pk__in=[])
         self._busy_known = merged(times)
-        for starts_at, ends_at in self._busy_known:
-            ranges |= Q(starts_at__gte=starts_at - MAX_VISIT, starts_at__lt=ends_at, ends_at__gt=starts_at)
         rows = list(
-            Visit.objects.filter(ranges, status__in=Visit.BLOCKING).exclude(id__in=self.ignore_visit_ids).order_by()
+            Visit.objects.filter(_around(self._busy_known), status__in=Visit.BLOCKING)
+            .exclude(id__in=self.ignore_visit_ids).order_by()
             .values_list("id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id")
         )
         in_use = set(self.room_ids)
@@ -201,11 +202,9 @@ class Availability:
         wanted = [(s, e) for s, e in times if not self._rooms_known_at(s, e)]
         if not wanted:
             return
-        ranges = Q()
-        for starts_at, ends_at in merged(wanted):
-            ranges |= Q(starts_at__gte=starts_at - MAX_VISIT, starts_at__lt=ends_at, ends_at__gt=starts_at)
-            self._rooms_known.append((starts_at, ends_at))
-        self._load_rooms(ranges)
+        spans = merged(wanted)
+        self._rooms_known += spans
+        self._load_rooms(_around(spans))
 
     def _load_rooms(self, ranges: Q) -> None:
         rows = (
@@ -221,29 +220,31 @@ class Availability:
 
     def first_free_rooms(self, times: list[tuple[dt.datetime, dt.datetime]]) -> list[int | None]:
         """For each of ``times``, the room ``free_room`` would give (the first in order free
-        then). The rooms are asked in turn, each only about the times still without a room, so
-        a long list of free slots reads a room or two's visits, not every room's."""
-        if self._window_rooms_read:
+        then), in at most two queries: the first room's visits at all of them (usually it is
+        free, and answers), then every other room's at the times still without a room — so a
+        long list of free slots does not read every room's visits."""
+        if self._window_rooms_read or not self.room_ids:
             return [self.free_room(starts_at=s, ends_at=e) for s, e in times]
+        first_room = self.room_ids[0]
         rooms: list[int | None] = [None] * len(times)
-        waiting = sorted(range(len(times)), key=lambda index: times[index])
-        for room_id in self.room_ids:
-            if not waiting:
-                break
-            first, last = times[waiting[0]][0], max(times[index][1] for index in waiting)
+        if times:
+            spans = merged(times)
+            # A few spans (a series' sessions): just around them; many (free slots): first to last.
+            spans = spans if len(spans) <= _FEW_SPANS else [(spans[0][0], spans[-1][1])]
+            rows = Visit.objects.filter(_around(spans), room_id=first_room, status__in=Visit.BLOCKING).exclude(
+                id__in=self.ignore_visit_ids).order_by().values_list("id", "starts_at", "ends_at")
             busy = _Intervals()
             busy.extend(
-                [(s, visit_id, (s, e)) for visit_id, s, e in self._visits(Q(room_id=room_id), starts_at=first, ends_at=last)
-                 .values_list("id", "starts_at", "ends_at")]
-                + [(s, _HOLD, (s, e)) for s, e, held_room in self._holds if held_room == room_id]
+                [(s, visit_id, (s, e)) for visit_id, s, e in rows]
+                + [(s, _HOLD, (s, e)) for s, e, held_room in self._holds if held_room == first_room]
             )
-            still = []
-            for index in waiting:
-                if next(busy.overlapping(*times[index]), None) is None:
-                    rooms[index] = room_id
-                else:
-                    still.append(index)
-            waiting = still
+            for index, time in enumerate(times):
+                if next(busy.overlapping(*time), None) is None:
+                    rooms[index] = first_room
+        waiting = [index for index, room in enumerate(rooms) if room is None]
+        self.prefetch_rooms([times[index] for index in waiting])
+        for index in waiting:
+            rooms[index] = self.free_room(starts_at=times[index][0], ends_at=times[index][1])
         return rooms
 
     def _rooms_known_at(self, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
@@ -386,6 +387,14 @@ class Availability:
         return [Slot(s, e, room) for (s, e), room in zip(times, self.first_free_rooms(times), strict=True)]
 
 
+def _around(spans: list[tuple[dt.datetime, dt.datetime]]) -> Q:
+    """Visits overlapping any of ``spans``, each on a bounded index range (see ``MAX_VISIT``)."""
+    condition = Q(pk__in=[])
+    for starts_at, ends_at in spans:
+        condition |= Q(starts_at__gte=starts_at - MAX_VISIT, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    return condition
+
+
 def window_of(first_day: dt.date, last_day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     """A day's margin on each side: the window is in local days, the query in UTC."""
     return (dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time.min, tzinfo=tz),
@@ -402,7 +411,7 @@ def free_slots(
     tz: ZoneInfo | None = None,
 ) -> dict[dt.date, list[Slot]]:
     """Free start times (with a free room) for each day of the range, in a fixed number of queries
-    (plus one per room asked when the first rooms are taken: see ``first_free_rooms``)."""
+    (one more when the first room is taken at some of them: see ``first_free_rooms``)."""
     last_day = last_day or first_day
     availability = Availability(
         practitioner=practitioner, first_day=first_day, last_day=last_day, patient_id=patient_id, tz=tz

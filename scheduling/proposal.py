@@ -257,9 +257,9 @@ def _place_all(
         availability.hold(starts_at=session.starts_at, ends_at=session.ends_at, room_id=None)
         previous_day = to_local(session.starts_at, tz).date()
     placed = [s for s in proposal.sessions if s.starts_at]
-    availability.prefetch_rooms([(s.starts_at, s.ends_at) for s in placed])  # one query for all
-    for session in placed:
-        session.room_id = availability.free_room(starts_at=session.starts_at, ends_at=session.ends_at)
+    rooms = availability.first_free_rooms([(s.starts_at, s.ends_at) for s in placed])
+    for session, room_id in zip(placed, rooms, strict=True):
+        session.room_id = room_id
 
 
 def series_rest_propose(*, series: Series, sessions: int, earliest: dt.datetime, tz: ZoneInfo | None = None) -> SeriesProposal:

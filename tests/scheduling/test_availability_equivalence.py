@@ -26,6 +26,9 @@ class _OracleForBooking(oracle.Availability):
     def prefetch_rooms(self, times) -> None:
         pass
 
+    def first_free_rooms(self, times):
+        return [self.free_room(starts_at=s, ends_at=e) for s, e in times]
+
     def free_starts(self, day, duration):
         return [slot.starts_at for slot in self.free_slots(day, duration)]
 
