@@ -106,11 +106,13 @@ class Availability:
         tz: ZoneInfo | None = None,
         settings: ClinicSettings | None = None,
         only_times: list[tuple[dt.datetime, dt.datetime]] | None = None,
+        only_rooms: set[int] | None = None,
         shared: dict | None = None,
     ) -> None:
         """``only_times``: the only times that will be asked about (a booking checking its
         sessions): visits are read just around them, the rooms' with the practitioner's and
-        patient's in one query, instead of every visit of the window. ``shared``: the visits
+        patient's in one query, instead of every visit of the window; with ``only_rooms`` (the
+        rooms those times will be asked about) the other rooms' visits are not read. ``shared``: the visits
         ``availability_day`` read once for every practitioner (no visit is read then). The
         timetable (hours, closures, time off, rooms) comes from ``scheduling.timetable``."""
         self.tz = tz or clinic_zone()
@@ -126,6 +128,8 @@ class Availability:
         # Rooms' visits, by room, read only for the times asked (see prefetch_rooms).
         self.rooms = _Intervals()
         self._rooms_known: list[tuple[dt.datetime, dt.datetime]] = []
+        # Some rooms known at some times (``only_rooms``): (rooms, spans).
+        self._rooms_partly_known: tuple[set[int], list[tuple[dt.datetime, dt.datetime]]] | None = None
         self._holds: list[tuple[dt.datetime, dt.datetime, int | None]] = []
         self._window_rooms_read = False
         self._busy_known: list[tuple[dt.datetime, dt.datetime]] | None = None
@@ -148,7 +152,7 @@ class Availability:
                 rows = rows.union(self._visits(Q(patient_id=patient_id)).values_list(*columns))
             self._add_busy(rows)
         else:
-            self._add_busy(self._visits_at(only_times))
+            self._add_busy(self._visits_at(only_times, only_rooms))
 
     def _add_busy(self, rows) -> None:
         practitioner, patient_id = self.practitioner, self.patient_id
@@ -171,18 +175,26 @@ class Availability:
         self.rooms.extend([(s, visit_id, (s, e, room_id)) for visit_id, s, e, _, _, room_id in data["visits"]
                            if room_id in self.room_ids])
 
-    def _visits_at(self, times: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple]:
-        """Every blocking visit around ``times``, in one query: the practitioner's and patient's
-        become ``busy``, and those in rooms in use make the rooms known for these times."""
+    def _visits_at(self, times: list[tuple[dt.datetime, dt.datetime]], rooms: set[int] | None) -> list[tuple]:
+        """Every blocking visit around ``times`` (or only the practitioner's, the patient's and
+        those in ``rooms``), in one query: the practitioner's and patient's become ``busy``, and
+        those in rooms in use make the rooms (or these rooms) known for these times."""
         self._busy_known = merged(times)
+        condition = _around(self._busy_known)
+        if rooms is not None:
+            whose = Q(practitioner=self.practitioner) | Q(room_id__in=rooms)
+            condition &= whose | Q(patient_id=self.patient_id) if self.patient_id else whose
         rows = list(
-            Visit.objects.filter(_around(self._busy_known), status__in=Visit.BLOCKING)
+            Visit.objects.filter(condition, status__in=Visit.BLOCKING)
             .exclude(id__in=self.ignore_visit_ids).order_by()
             .values_list("id", "starts_at", "ends_at", "practitioner_id", "patient_id", "room_id")
         )
-        in_use = set(self.room_ids)
+        in_use = set(self.room_ids) if rooms is None else set(self.room_ids) & rooms
         self.rooms.extend([(s, visit_id, (s, e, room)) for visit_id, s, e, _, _, room in rows if room in in_use])
-        self._rooms_known += self._busy_known
+        if rooms is None:
+            self._rooms_known += self._busy_known
+        else:
+            self._rooms_partly_known = (in_use, self._busy_known)
         return rows
 
     def _visits(self, condition: Q, *, starts_at: dt.datetime | None = None, ends_at: dt.datetime | None = None):
@@ -247,6 +259,12 @@ class Availability:
             rooms[index] = self.free_room(starts_at=times[index][0], ends_at=times[index][1])
         return rooms
 
+    def _room_taken(self, room_id: int, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+        partly = self._rooms_partly_known
+        if partly and room_id in partly[0] and any(s <= starts_at and ends_at <= e for s, e in partly[1]):
+            return any(item[2] == room_id for item in self.rooms.overlapping(starts_at, ends_at))
+        return room_id in self._taken_rooms(starts_at, ends_at)
+
     def _rooms_known_at(self, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
         return any(known_start <= starts_at and ends_at <= known_end for known_start, known_end in self._rooms_known)
 
@@ -270,7 +288,7 @@ class Availability:
         # ``room_id`` None: a time held before its room is chosen (see booking.series_propose).
         self.busy.add(starts_at, _HOLD, (starts_at, ends_at, True, bool(self.patient_id), room_id))
         self._holds.append((starts_at, ends_at, room_id))
-        if self._rooms_known:
+        if self._rooms_known or self._rooms_partly_known:
             self.rooms.add(starts_at, _HOLD, (starts_at, ends_at, room_id))
 
     def closure_on(self, day: dt.date) -> Closure | None:
@@ -323,7 +341,7 @@ class Availability:
         if room_id is not None:
             if room_id not in self.room_ids:
                 return Problem("That room is not in use.")
-            if room_id in self._taken_rooms(starts_at, ends_at):
+            if self._room_taken(room_id, starts_at, ends_at):
                 return Problem("That room is taken then.", conflict=True)
         elif not self._some_room_free(starts_at, ends_at):
             return Problem("No room is free then.", conflict=True)

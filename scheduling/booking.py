@@ -54,10 +54,12 @@ def _check(
 def _check_sessions(proposal: SeriesProposal, *, tz: ZoneInfo, now: dt.datetime) -> None:
     """Every session still free, checked inside the booking transaction."""
     days = [to_local(s.starts_at, tz).date() for s in proposal.sessions]
-    # Only the sessions' times are asked: the visits around them, rooms' included, in one query.
+    # Only the sessions' times and rooms are asked: the visits around them (the practitioner's,
+    # the patient's and those in the sessions' rooms) in one query.
     availability = Availability(
         practitioner=proposal.practitioner, first_day=min(days), last_day=max(days),
         patient_id=proposal.patient.pk, tz=tz, only_times=[(s.starts_at, s.ends_at) for s in proposal.sessions],
+        only_rooms={s.room_id for s in proposal.sessions if s.room_id is not None},
     )
     for session in proposal.sessions:
         if session.starts_at <= now:

@@ -173,3 +173,31 @@ def test_calendar_grids_are_the_same_as_before(db, frozen_now, seed):
                 (b.visit.pk, b.column, b.row, b.span) for b in old.blocks]
             assert [(c.column, c.row, c.starts_at) for c in new.free] == [
                 (c.column, c.row, c.starts_at) for c in old.free]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_booking_check_reading_only_its_times_and_rooms_answers_as_before(db, frozen_now, seed):
+    """``only_times`` and ``only_rooms`` (a series' booking check) read less, never answer differently."""
+    rng = random.Random(seed)
+    world = _random_clinic(rng)
+    tz = clinic_zone()
+    person, patient = rng.choice(world["practitioners"]), rng.choice(world["patients"])
+    room_choices = [None, *[room.pk for room in world["rooms"]], 999_999]
+    for _ in range(20):
+        days = sorted(rng.sample(range(28), rng.randint(1, 12)))
+        times = []
+        for offset in days:
+            start = local_datetime(FIRST_DAY + dt.timedelta(days=offset), dt.time(rng.randint(7, 19), rng.choice([0, 30])),
+                                   tz=tz)
+            times.append((start, start + dt.timedelta(minutes=rng.choice([30, 60, 90])), rng.choice(room_choices)))
+        args = dict(practitioner=person, first_day=FIRST_DAY, last_day=FIRST_DAY + dt.timedelta(days=28),
+                    patient_id=patient.pk)
+        new = availability.Availability(**args, only_times=[(s, e) for s, e, _ in times],
+                                        only_rooms={room for _, _, room in times if room is not None})
+        old = oracle.Availability(**args)
+        for start, end, room in times:
+            answer = new.problem(starts_at=start, ends_at=end, room_id=room)
+            assert answer == _same_problem(old.problem(starts_at=start, ends_at=end, room_id=room)), (start, room)
+            if answer is None:
+                new.hold(starts_at=start, ends_at=end, room_id=room)
+                old.hold(starts_at=start, ends_at=end, room_id=room)
