@@ -3,16 +3,18 @@ and the visits already booked (the practitioner's, the patient's, and the rooms'
 
 It reads only what a question needs, so years of a clinic group's history cost nothing:
 
+- the timetable (hours, closures, time off, rooms) from ``scheduling.timetable``: read once per
+  process, and again only after it changes;
 - the practitioner's and the patient's visits in the window asked, in one query on a bounded
   index range (a visit lasts at most ``MAX_VISIT`` — a check constraint holds it — so one
   overlapping the window starts at most that long before it), as plain tuples; for a booking
-  that checks only its own times (``only_times``), just the visits around those times, the
-  rooms' with them, in one query;
+  that checks only its own times (``only_times``), just the visits around those times (with
+  ``only_rooms``, only the practitioner's, the patient's and those rooms'), in one query;
 - the rooms' visits only for the exact times whose room is asked (``free_room``, a room named
-  in ``problem``), fetched for all of them in one query (``prefetch_rooms``); for a long list of
-  free slots, room by room in order, each asked only about the slots still without a room
-  (``first_free_rooms``: usually the first room answers, the others are read at once for the
-  rest);
+  in ``problem``), fetched for all of them in one query (``prefetch_rooms``); for a list of
+  times each wanting the first free room (free slots, a series' sessions), the first room's
+  visits at all of them, then the other rooms' only at the times the first room cannot take
+  (``first_free_rooms``: at most two queries, usually one);
 - whether *some* room is free (rooms' saturation) without reading rooms' visits when the clinic
   has more rooms than other practitioners: at any moment each of them holds at most one room
   (their visits never overlap, by constraint), so a room is always left. Otherwise the rooms'
