@@ -24,23 +24,18 @@ Clashes are found by bisect over intervals sorted by start; free starts by one s
 """
 
 import datetime as dt
-from bisect import bisect_left, insort
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
 from scheduling.clock import NonexistentLocalTime, clinic_zone, local_datetime, to_local
-from scheduling.intervals import free_of, merged
+from scheduling.intervals import HOLD, MAX_VISIT, SortedIntervals, free_of, merged, overlaps
 from scheduling.models import ClinicSettings, Closure, Practitioner, Visit
 from scheduling.timetable import timetable
 
-# The longest a visit may last (held by the check constraint ``visit_at_most_8_hours``).
-MAX_VISIT = dt.timedelta(hours=8)
 # Up to this many separate stretches of time are read each on its own index range, more as one.
 _FEW_SPANS = 16
-# Holds (times proposed but not yet written) sort after visits starting at the same time.
-_HOLD = float("inf")
 
 
 @dataclass(frozen=True)
@@ -57,37 +52,6 @@ class Problem:
 
     message: str
     conflict: bool = False
-
-
-def overlaps(a_start: dt.datetime, a_end: dt.datetime, b_start: dt.datetime, b_end: dt.datetime) -> bool:
-    # Half-open ranges: 10:00–11:00 and 11:00–12:00 do not overlap.
-    return a_start < b_end and b_start < a_end
-
-
-class _Intervals:
-    """Busy intervals sorted by (start, order); each lasts at most ``MAX_VISIT``, so those
-    overlapping [start, end) start in [start − MAX_VISIT, end): a bisect finds them."""
-
-    def __init__(self) -> None:
-        # (start, order, item): ``order`` (the visit's id, or _HOLD) makes the order total.
-        self.entries: list[tuple[dt.datetime, float, tuple]] = []
-
-    def add(self, starts_at: dt.datetime, order: float, item: tuple) -> None:
-        insort(self.entries, (starts_at, order, item), key=lambda entry: entry[:2])
-
-    def extend(self, entries: list[tuple[dt.datetime, float, tuple]]) -> None:
-        self.entries.extend(entries)
-        self.entries.sort(key=lambda entry: entry[:2])
-
-    def overlapping(self, starts_at: dt.datetime, ends_at: dt.datetime):
-        """Items overlapping [starts_at, ends_at), in order; each item's [1] is its end."""
-        entries = self.entries
-        index = bisect_left(entries, starts_at - MAX_VISIT, key=lambda entry: entry[0])
-        while index < len(entries) and entries[index][0] < ends_at:
-            item = entries[index][2]
-            if item[1] > starts_at:
-                yield item
-            index += 1
 
 
 class Availability:
@@ -126,9 +90,9 @@ class Availability:
         self.step = dt.timedelta(minutes=settings.slot_minutes)
         self.window_start, self.window_end = window_of(first_day, last_day, self.tz)
         # (start, end, is the practitioner's, is the patient's, room)
-        self.busy = _Intervals()
+        self.busy = SortedIntervals()
         # Rooms' visits, by room, read only for the times asked (see prefetch_rooms).
-        self.rooms = _Intervals()
+        self.rooms = SortedIntervals()
         self._rooms_known: list[tuple[dt.datetime, dt.datetime]] = []
         # Some rooms known at some times (``only_rooms``): (rooms, spans).
         self._rooms_partly_known: tuple[set[int], list[tuple[dt.datetime, dt.datetime]]] | None = None
@@ -229,7 +193,7 @@ class Availability:
         )
         seen = {entry[:2] for entry in self.rooms.entries}
         new = [(starts_at, visit_id, (starts_at, ends_at, room_id)) for visit_id, starts_at, ends_at, room_id in rows]
-        new += [(starts_at, _HOLD, (starts_at, ends_at, room_id)) for starts_at, ends_at, room_id in self._holds]
+        new += [(starts_at, HOLD, (starts_at, ends_at, room_id)) for starts_at, ends_at, room_id in self._holds]
         self.rooms.extend([entry for entry in new if entry[:2] not in seen])
 
     def first_free_rooms(self, times: list[tuple[dt.datetime, dt.datetime]]) -> list[int | None]:
@@ -247,10 +211,10 @@ class Availability:
             spans = spans if len(spans) <= _FEW_SPANS else [(spans[0][0], spans[-1][1])]
             rows = Visit.objects.filter(_around(spans), room_id=first_room, status__in=Visit.BLOCKING).exclude(
                 id__in=self.ignore_visit_ids).order_by().values_list("id", "starts_at", "ends_at")
-            busy = _Intervals()
+            busy = SortedIntervals()
             busy.extend(
                 [(s, visit_id, (s, e)) for visit_id, s, e in rows]
-                + [(s, _HOLD, (s, e)) for s, e, held_room in self._holds if held_room == first_room]
+                + [(s, HOLD, (s, e)) for s, e, held_room in self._holds if held_room == first_room]
             )
             for index, time in enumerate(times):
                 if next(busy.overlapping(*time), None) is None:
@@ -288,10 +252,10 @@ class Availability:
     # --- Questions -----------------------------------------------------------------------------
     def hold(self, *, starts_at: dt.datetime, ends_at: dt.datetime, room_id: int | None) -> None:
         # ``room_id`` None: a time held before its room is chosen (see booking.series_propose).
-        self.busy.add(starts_at, _HOLD, (starts_at, ends_at, True, bool(self.patient_id), room_id))
+        self.busy.add(starts_at, HOLD, (starts_at, ends_at, True, bool(self.patient_id), room_id))
         self._holds.append((starts_at, ends_at, room_id))
         if self._rooms_known or self._rooms_partly_known:
-            self.rooms.add(starts_at, _HOLD, (starts_at, ends_at, room_id))
+            self.rooms.add(starts_at, HOLD, (starts_at, ends_at, room_id))
 
     def closure_on(self, day: dt.date) -> Closure | None:
         return next((c for c in self.closures if c.first_day <= day <= c.last_day), None)
