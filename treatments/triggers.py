@@ -13,9 +13,11 @@ hold the ones that must never be broken, even by raw SQL or a catalogue edit:
 * no catalogue edit that takes a point out of the hard pregnancy set (renaming LI4, moving an
   abdominal point elsewhere) or an adjunct out of the electrical ones.
 
-Plans, session records and their items, reactions and concern ratings are clinical history:
-``HISTORY_TABLES`` makes them write-once (``staff.write_once``: no UPDATE or DELETE, even in raw
-SQL, except anonymisation blanking free text). So the guards above only need to watch inserts.
+Plans, session records and their items, reactions and concern ratings are clinical history, and
+so are the corrections, which are new rows: addenda and photo versions. ``HISTORY_TABLES`` makes
+them write-once (``staff.write_once``: no UPDATE or DELETE, even in raw SQL, except anonymisation
+blanking free text and, on PostgreSQL, removing the photos of an anonymised patient). So the
+guards above only need to watch inserts.
 
 The SQL is generated from ``treatments.hard_rules`` so the code and the database hold the same
 set. Migrations call ``install``/``uninstall`` (guards and write-once triggers together); if the
@@ -50,6 +52,17 @@ HISTORY_TABLES = (
     write_once.HistoryTable("treatments_sessionitem"),
     write_once.HistoryTable("treatments_reaction", redactable=("note",)),
     write_once.HistoryTable("treatments_concernrating"),
+    # Corrections (0018/0019): an addendum under a record, a photo's next version.
+    write_once.HistoryTable("treatments_sessionaddendum", redactable=("text",)),
+    write_once.HistoryTable(
+        "treatments_sessionphoto",
+        # Photos show the face: patients.rights.patient_anonymise marks the patient anonymised,
+        # then deletes their photos in the same transaction.
+        deletable_when=(
+            "EXISTS (SELECT 1 FROM patients_patient p WHERE p.id = OLD.patient_id AND p.anonymised_at IS NOT NULL)"
+        ),
+        refusal="rows are never changed, and deleted only when their patient is anonymised",
+    ),
 )
 
 # (item table, parent table, the item's column naming its parent, what the parent is called)

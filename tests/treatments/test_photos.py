@@ -8,13 +8,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 
 from patients.intake import consent_record
-from patients.models import Consent, Patient
+from patients.models import Consent
 from staff.models import AuditEvent
 from tests.scheduling.factories import at
 from tests.treatments.factories import record_session
@@ -160,30 +158,6 @@ def test_the_session_page_shows_the_latest_version_and_links_the_earlier_ones(ac
     assert "Earlier versions (1)" in shown and f'href="{reverse("treatments:photo_file", args=[first.pk])}"' in shown
     # The earlier version still opens.
     assert acupuncturist_client.get(reverse("treatments:photo_file", args=[first.pk])).status_code == 200
-
-
-def test_photo_rows_cannot_be_changed_even_by_raw_sql(acupuncturist, record):
-    photo = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
-    other = photos.photo_upload(by=acupuncturist, record=record, view="left", upload=image_file())
-    for sql, params in (
-        ("UPDATE treatments_sessionphoto SET file_name = %s WHERE id = %s", [other.file_name + "x", photo.pk]),
-        ("UPDATE treatments_sessionphoto SET version = 7 WHERE id = %s", [photo.pk]),
-    ):
-        with pytest.raises(IntegrityError, match="never changed"), transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    photo_after = SessionPhoto.objects.get(pk=photo.pk)
-    assert (photo_after.file_name, photo_after.version) == (photo.file_name, 1)
-
-
-def test_photo_rows_are_deleted_only_with_the_patients_anonymisation(needs_postgres, acupuncturist, record, patient):
-    photo = photos.photo_upload(by=acupuncturist, record=record, view="front", upload=image_file())
-    with pytest.raises(IntegrityError, match="anonymised"), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM treatments_sessionphoto WHERE id = %s", [photo.pk])
-    assert SessionPhoto.objects.filter(pk=photo.pk).exists()
-    Patient.objects.filter(pk=patient.pk).update(anonymised_at=timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM treatments_sessionphoto WHERE id = %s", [photo.pk])
-    assert not SessionPhoto.objects.filter(pk=photo.pk).exists()
 
 
 def test_front_desk_cannot_see_or_upload_photos(front_desk_client, acupuncturist, record, patient):

@@ -16,8 +16,8 @@ class SessionAddendum(HistoryRow):
     """A note added under a session record after it was saved (corrections are new rows).
 
     Append-only: the ORM refuses edits and deletions (``HistoryRow``) and database triggers
-    (``treatments.append_only``) refuse them below it; the one change allowed is anonymisation
-    blanking the text (``patients.rights.blank_free_text``).
+    (``treatments.triggers.HISTORY_TABLES``) refuse them below it; the one change allowed is
+    anonymisation blanking the text (``patients.rights.blank_free_text``).
     """
 
     record = models.ForeignKey(SessionRecord, on_delete=models.PROTECT, related_name="addenda")

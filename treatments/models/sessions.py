@@ -184,8 +184,8 @@ class SessionPhoto(models.Model):
 
     Never overwritten: uploading the same view of the same session again adds the next
     ``version`` and the latest is the one shown; earlier versions and their files stay. Database
-    triggers (``treatments.append_only``) refuse changing a row, and deleting one unless its
-    patient is anonymised (``patients.rights``)."""
+    triggers (``treatments.triggers.HISTORY_TABLES``) refuse changing a row, and deleting one unless
+    its patient is anonymised (``patients.rights``; that DELETE guard is PostgreSQL's only)."""
 
     View = PhotoView
 
