@@ -11,6 +11,7 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import CharField, Value
 
 FRONT_DESK = "Front desk"
 ACUPUNCTURIST = "Acupuncturist"
@@ -59,4 +60,29 @@ def sync_roles_after_migrate(sender, using="default", **kwargs) -> None:
 def user_roles(user) -> set[str]:
     if not user.is_authenticated:
         return set()
-    return {group.name for group in user.groups.all()}
+    if not hasattr(user, "_role_cache"):
+        load_access(user)
+    return user._role_cache
+
+
+def load_access(user) -> None:
+    """Reads the user's roles (group names) and permissions (their own and their roles') in one
+    query, and keeps them on the user object for the rest of the request in the attributes
+    Django's ``ModelBackend`` caches permissions in: the access check, the menu's ``perms`` and
+    the role names in the header share it (``staff.backends.RoleBackend``). A superuser's
+    permissions stay Django's (all of them); only the roles are read for them here."""
+    own = Permission.objects.filter(user=user).order_by().values_list(
+        "content_type__app_label", "codename", Value(None, output_field=CharField()))
+    via_roles = Group.objects.filter(user=user).order_by().values_list(
+        "permissions__content_type__app_label", "permissions__codename", "name")
+    roles: set[str] = set()
+    perms: dict[bool, set[str]] = {False: set(), True: set()}  # from a role?
+    for app_label, codename, role in own.union(via_roles, all=True):
+        if role is not None:
+            roles.add(role)
+        if codename is not None:
+            perms[role is not None].add(f"{app_label}.{codename}")
+    user._role_cache = roles
+    if not user.is_superuser:
+        user._user_perm_cache, user._group_perm_cache = perms[False], perms[True]
+        user._perm_cache = perms[False] | perms[True]

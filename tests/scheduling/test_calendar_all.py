@@ -76,7 +76,7 @@ def test_the_page_shows_confirmed_arrived_in_treatment_and_shifted_and_links_fre
 def test_the_all_practitioners_day_is_a_fixed_number_of_queries(front_desk_client, clinic, lin, sara,
                                                                django_assert_num_queries):
     _book(clinic, lin, "10:00")
-    with django_assert_num_queries(18) as few:
+    with django_assert_num_queries(16) as few:
         assert front_desk_client.get(URL).status_code == 200
     for n in range(4):
         extra = practitioner(display_name=f"Extra {n}")
