@@ -78,6 +78,19 @@ def test_a_practitioner_sees_their_own_calendar_first(client, clinic, lin, sara)
     assert response.context["practitioner"] == sara
 
 
+@pytest.mark.parametrize("chosen", ["sara", "inactive", "unknown", "not a number"])
+def test_the_calendar_shows_an_active_practitioner_asked_for_and_ignores_any_other(front_desk_client, clinic, lin,
+                                                                                   sara, chosen):
+    if chosen == "inactive":
+        sara.active = False
+        sara.save()
+    value = {"sara": sara.pk, "inactive": sara.pk, "unknown": 999999, "not a number": "x"}[chosen]
+    response = front_desk_client.get(reverse("scheduling:calendar"), {"practitioner": value, "view": "week"})
+    # An unknown choice is ignored as a whole (view and date too): the first practitioner's day.
+    expected = (sara, "week") if chosen == "sara" else (lin, "day")
+    assert (response.context["practitioner"], response.context["view"]) == expected
+
+
 def test_time_labels_cover_the_grid_from_the_first_row_and_each_hour(clinic, lin):
     OpeningHours.objects.update(opens=dt.time(8, 30), closes=dt.time(10))
     grid = calendar_grid(days=[dt.date(2026, 3, 3)], practitioner=lin)

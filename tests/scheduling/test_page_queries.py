@@ -86,11 +86,12 @@ def pages(lin, clinic, patient):
 # staff who decide about visits inside closures the count behind that banner (``BANNER``).
 BANNER = 1
 EXPECTED = {
-    # the clinic settings and opening hours are read once for the grid and its availability
-    "practitioner day": 14 + BANNER,
-    "practitioner week": 14 + BANNER,
-    "room day": 10 + BANNER,
-    "room week": 10 + BANNER,
+    # the clinic settings and opening hours are read once for the grid and its availability; the
+    # practitioner or room asked for is found among the active ones the picker lists
+    "practitioner day": 13 + BANNER,
+    "practitioner week": 13 + BANNER,
+    "room day": 9 + BANNER,
+    "room week": 9 + BANNER,
     # one read for every practitioner's hours, time off and the day's visits (scheduling.availability_day)
     "all practitioners day": 15 + BANNER,
     # + its reminder history and the patient's link actions (one query each, the latest 50)
