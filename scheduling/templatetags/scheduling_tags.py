@@ -1,6 +1,7 @@
 import html
 
 from django import template
+from django.utils.formats import date_format, time_format
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
@@ -70,6 +71,32 @@ def calendar_choices(kind: str, choices, chosen):
     selected = mark_safe("selected")
     return _html_join("", '<option value="{}={}" {}>{}</option>', (
         (kind, choice.pk, selected if choice == chosen else "", choice) for choice in choices
+    ))
+
+
+
+@register.simple_tag
+def calendar_day_columns(grid, subject: dict, view: str):
+    """Each day's heading (a link to the day; in the week, read out as the way to book) and its
+    column, open or closed, in one pass."""
+    subject_query = "".join(f"{key}={_escape(value)}" for key, value in subject.items())
+    rows = len(grid.times)
+    return mark_safe("\n".join(
+        '<div class="cal-head" style="grid-row: 1; grid-column: {};"><a href="?{}&view=day&date={}"{}>{}</a></div>\n'
+        '<div class="{}" style="grid-row: 2 / span {}; grid-column: {};">{}</div>'.format(
+            column, subject_query, date_format(day, "Y-m-d"),
+            f' aria-label="{_escape(date_format(day, "l d F"))}: open the day to book a free time"' if view == "week" else "",
+            _escape(date_format(day, "D d M")), "cal-closed" if closed else "cal-day", rows, column,
+            f"Closed: {_escape(closed)}" if closed else "",
+        )
+        for column, day, closed in grid.day_columns
+    ))
+
+
+@register.simple_tag
+def calendar_hour_labels(grid):
+    return _html_join("\n", '<div class="cal-time" style="grid-row: {} / span {}; grid-column: 1;">{}</div>', (
+        (row, span, time_format(time, "H:i")) for row, span, time in grid.hour_labels
     ))
 
 

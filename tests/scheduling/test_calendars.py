@@ -142,3 +142,15 @@ def test_the_calendar_reads_visits_on_a_bounded_range_of_start_times(clinic, lin
         calendar_grid(days=[dt.date(2026, 3, 3)], **whom)
     [blocks_query] = [q["sql"] for q in captured if 'JOIN "patients_patient"' in q["sql"]]
     assert '"scheduling_visit"."starts_at" >=' in blocks_query
+
+
+@pytest.mark.parametrize("view", ["day", "week"])
+def test_names_and_reasons_on_the_calendar_are_escaped(front_desk_client, clinic, lin, view):
+    patient = PatientFactory(first_name='<script>alert("x")</script>', last_name="O'Brien & Co")
+    visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+               starts_at=at("2026-03-03", "10:00"), by=None)
+    Closure.objects.create(first_day=dt.date(2026, 3, 4), last_day=dt.date(2026, 3, 4), reason="<b>Flood</b>")
+    html = front_desk_client.get(reverse("scheduling:calendar"),
+                                 {"practitioner": lin.pk, "view": view, "date": "2026-03-03"}).content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Brien &amp; Co" in html
+    assert ("Closed: &lt;b&gt;Flood&lt;/b&gt;" in html) == (view == "week") and "<b>Flood" not in html
