@@ -74,20 +74,24 @@ def calendar_choices(kind: str, choices, chosen):
     ))
 
 
+# A day's heading (a link to the day; in the week, read out as the way to book) and its column.
+_DAY_COLUMN = (
+    '<div class="cal-head" style="grid-row: 1; grid-column: {};"><a href="?{}&view=day&date={}"{}>{}</a></div>\n'
+    '<div class="{}" style="grid-row: 2 / span {}; grid-column: {};">{}</div>'
+)
+
 
 @register.simple_tag
 def calendar_day_columns(grid, subject: dict, view: str):
-    """Each day's heading (a link to the day; in the week, read out as the way to book) and its
-    column, open or closed, in one pass."""
-    subject_query = "".join(f"{key}={_escape(value)}" for key, value in subject.items())
-    rows = len(grid.times)
-    return mark_safe("\n".join(
-        '<div class="cal-head" style="grid-row: 1; grid-column: {};"><a href="?{}&view=day&date={}"{}>{}</a></div>\n'
-        '<div class="{}" style="grid-row: 2 / span {}; grid-column: {};">{}</div>'.format(
+    """Each day's heading and column, open or closed, in one pass."""
+    subject_query = mark_safe("".join(f"{key}={_escape(value)}" for key, value in subject.items()))
+    return _html_join("\n", _DAY_COLUMN, (
+        (
             column, subject_query, date_format(day, "Y-m-d"),
-            f' aria-label="{_escape(date_format(day, "l d F"))}: open the day to book a free time"' if view == "week" else "",
-            _escape(date_format(day, "D d M")), "cal-closed" if closed else "cal-day", rows, column,
-            f"Closed: {_escape(closed)}" if closed else "",
+            mark_safe(f' aria-label="{_escape(date_format(day, "l d F"))}: open the day to book a free time"')
+            if view == "week" else "",
+            date_format(day, "D d M"), "cal-closed" if closed else "cal-day", len(grid.times), column,
+            f"Closed: {closed}" if closed else "",
         )
         for column, day, closed in grid.day_columns
     ))
@@ -95,6 +99,7 @@ def calendar_day_columns(grid, subject: dict, view: str):
 
 @register.simple_tag
 def calendar_hour_labels(grid):
+    """The time labels down the first column (``CalendarGrid.hour_labels``), in one pass."""
     return _html_join("\n", '<div class="cal-time" style="grid-row: {} / span {}; grid-column: 1;">{}</div>', (
         (row, span, time_format(time, "H:i")) for row, span, time in grid.hour_labels
     ))
