@@ -9,11 +9,14 @@ import os
 # on another host, set WEB_BIND=0.0.0.0:8000.
 bind = os.environ.get("WEB_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Threads in each worker: while one request waits for PostgreSQL, another runs its Python, so
-# two workers serve ten clients without queueing behind each query (the load test, bench/load.py).
-# Each thread keeps its own database connection (CONN_MAX_AGE).
+# Threads in each worker: while one request waits for PostgreSQL (or a slow client), another runs
+# its Python. Two, not more: the pages are CPU-bound Python, and a worker's threads share one
+# core (the GIL), so more threads only interleave requests and switch between them — with 4, the
+# load test (bench/load.py, 10 clients on 2 workers) served ~10 % fewer requests a second and
+# its slowest 5 % took 155-165 ms instead of 115-145 (BENCHMARKS.md). Each thread keeps its own
+# database connection (CONN_MAX_AGE).
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = int(os.environ.get("WEB_THREADS", "2"))
 # Browsers reuse the connection for the page's next request (static files, searches as you type).
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 # Development (DEBUG=1, as ./dev run sets): restart the workers when the code changes.

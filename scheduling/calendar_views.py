@@ -26,10 +26,10 @@ def calendar(request):
     everyone = params.get("practitioner") == ALL
     if everyone:
         del params["practitioner"]
-    form = CalendarForm(params or None)
-    data = form.cleaned_data if form.is_valid() else {}
     practitioners = list(Practitioner.objects.filter(active=True))
     rooms = list(Room.objects.filter(active=True))
+    form = CalendarForm(params or None, practitioners=practitioners, rooms=rooms)
+    data = form.cleaned_data if form.is_valid() else {}
     room = None if everyone else data.get("room")
     # Without a choice, practitioners see their own calendar and everyone else the first one.
     own = next((p for p in practitioners if p.user_id == request.user.pk), None)

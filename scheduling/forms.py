@@ -309,13 +309,40 @@ class DecisionForm(forms.Form):
         return cleaned
 
 
+class LoadedChoiceField(forms.Field):
+    """One of ``objects`` (model instances the view has loaded already) by its primary key, as
+    ``ModelChoiceField`` would choose it from their queryset, without querying again."""
+
+    default_error_messages = {"invalid_choice": "Select a valid choice. That choice is not one of the available choices."}
+
+    def __init__(self, *, objects=(), **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.objects = list(objects)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        chosen = next((obj for obj in self.objects if str(obj.pk) == str(value)), None)
+        if chosen is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return chosen
+
+
 class CalendarForm(forms.Form):
+    """Which calendar to show: ``practitioners`` and ``rooms`` are the active ones, which the
+    page lists in its picker anyway."""
+
     DAY, WEEK = "day", "week"
 
-    practitioner = forms.ModelChoiceField(Practitioner.objects.filter(active=True), required=False)
-    room = forms.ModelChoiceField(Room.objects.filter(active=True), required=False)
+    practitioner = LoadedChoiceField(required=False)
+    room = LoadedChoiceField(required=False)
     view = forms.ChoiceField(choices=[(DAY, "Day"), (WEEK, "Week")], required=False)
     date = BoundedDateField(required=False, widget=DateInput)
+
+    def __init__(self, *args, practitioners: list[Practitioner], rooms: list[Room], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].objects = practitioners
+        self.fields["room"].objects = rooms
 
 
 class MaintenanceIntervalForm(forms.Form):

@@ -18,8 +18,8 @@ def ada(db):
 def test_the_search_endpoint_answers_in_a_fixed_number_of_queries(front_desk_client, ada, django_assert_num_queries):
     PatientFactory.create_batch(30, last_name="Lovelock")
     front_desk_client.get(reverse("patients:search"), {"q": "warm"})  # the session is loaded once
-    # Session, user, the user's own and group permissions, the matches: however many patients.
-    with django_assert_num_queries(5):
+    # Session, user, the user's roles and permissions, the matches: however many patients.
+    with django_assert_num_queries(4):
         response = front_desk_client.get(reverse("patients:search"), {"q": "love"})
     results = response.json()["results"]
     assert len(results) == 20

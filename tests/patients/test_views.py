@@ -179,11 +179,11 @@ def test_patient_page_query_count_does_not_grow_with_history(front_desk_client, 
         patient.screenings.create(answered_at=answered_at)
         Consent.objects.create(patient=patient, kind="photos", given=True, form_version="x", recorded_at=patient.created_at)
     front_desk_client.get(reverse("patients:detail", args=[patient.pk]))  # warm the session
-    # session, user, user and group permissions, patient, screenings, concerns, consents, audit
-    # insert, the user's roles (navbar) = 10, plus the appointments section (3: visits, series,
+    # session, user, roles and permissions, patient, screenings, concerns, consents, audit
+    # insert = 8, plus the appointments section (3: visits, series,
     # maintenance) and the plan status (1). A new query here needs a reason: the count must not
     # depend on the patient's history.
-    with django_assert_num_queries(14 + 1):  # + the closure-decisions banner's count (scheduling)
+    with django_assert_num_queries(12 + 1):  # + the closure-decisions banner's count (scheduling)
         assert front_desk_client.get(reverse("patients:detail", args=[patient.pk])).status_code == 200
 
 
@@ -191,9 +191,9 @@ def test_patient_page_query_count_does_not_grow_with_history(front_desk_client, 
 def test_patient_list_query_count_is_fixed(front_desk_client, django_assert_num_queries, count):
     PatientFactory.create_batch(count)
     front_desk_client.get(reverse("patients:list"))
-    # session, user, user and group permissions, count, page, audit (one insert for the page and
-    # every patient shown), roles (navbar)
-    with django_assert_num_queries(8 + 1):  # + the closure-decisions banner's count (scheduling)
+    # session, user, roles and permissions, count, page, audit (one insert for the page and
+    # every patient shown)
+    with django_assert_num_queries(6 + 1):  # + the closure-decisions banner's count (scheduling)
         assert front_desk_client.get(reverse("patients:list")).status_code == 200
 
 

@@ -77,7 +77,7 @@ def test_the_all_practitioners_day_is_a_fixed_number_of_queries(front_desk_clien
                                                                django_assert_num_queries):
     _book(clinic, lin, "10:00")
     front_desk_client.get(URL)  # the process reads the timetable (scheduling.timetable) once
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         assert front_desk_client.get(URL).status_code == 200
     for n in range(4):
         extra = practitioner(display_name=f"Extra {n}")
@@ -85,7 +85,7 @@ def test_the_all_practitioners_day_is_a_fixed_number_of_queries(front_desk_clien
             _book(clinic, extra, f"{hour:02d}:00")
         TimeOff.objects.create(practitioner=extra, starts_at=at("2026-03-02", "18:00"), ends_at=at("2026-03-02", "19:00"))
     front_desk_client.get(URL)  # the timetable changed: read again once
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         html = front_desk_client.get(URL).content.decode()
     assert html.count('class="cal-visit') == 9
 

@@ -78,6 +78,19 @@ def test_a_practitioner_sees_their_own_calendar_first(client, clinic, lin, sara)
     assert response.context["practitioner"] == sara
 
 
+@pytest.mark.parametrize("chosen", ["sara", "inactive", "unknown", "not a number"])
+def test_the_calendar_shows_an_active_practitioner_asked_for_and_ignores_any_other(front_desk_client, clinic, lin,
+                                                                                   sara, chosen):
+    if chosen == "inactive":
+        sara.active = False
+        sara.save()
+    value = {"sara": sara.pk, "inactive": sara.pk, "unknown": 999999, "not a number": "x"}[chosen]
+    response = front_desk_client.get(reverse("scheduling:calendar"), {"practitioner": value, "view": "week"})
+    # An unknown choice is ignored as a whole (view and date too): the first practitioner's day.
+    expected = (sara, "week") if chosen == "sara" else (lin, "day")
+    assert (response.context["practitioner"], response.context["view"]) == expected
+
+
 def test_time_labels_cover_the_grid_from_the_first_row_and_each_hour(clinic, lin):
     OpeningHours.objects.update(opens=dt.time(8, 30), closes=dt.time(10))
     grid = calendar_grid(days=[dt.date(2026, 3, 3)], practitioner=lin)
@@ -129,3 +142,15 @@ def test_the_calendar_reads_visits_on_a_bounded_range_of_start_times(clinic, lin
         calendar_grid(days=[dt.date(2026, 3, 3)], **whom)
     [blocks_query] = [q["sql"] for q in captured if 'JOIN "patients_patient"' in q["sql"]]
     assert '"scheduling_visit"."starts_at" >=' in blocks_query
+
+
+@pytest.mark.parametrize("view", ["day", "week"])
+def test_names_and_reasons_on_the_calendar_are_escaped(front_desk_client, clinic, lin, view):
+    patient = PatientFactory(first_name='<script>alert("x")</script>', last_name="O'Brien & Co")
+    visit_book(patient=patient, practitioner=lin, appointment_type=clinic.treatment,
+               starts_at=at("2026-03-03", "10:00"), by=None)
+    Closure.objects.create(first_day=dt.date(2026, 3, 4), last_day=dt.date(2026, 3, 4), reason="<b>Flood</b>")
+    html = front_desk_client.get(reverse("scheduling:calendar"),
+                                 {"practitioner": lin.pk, "view": view, "date": "2026-03-03"}).content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Brien &amp; Co" in html
+    assert ("Closed: &lt;b&gt;Flood&lt;/b&gt;" in html) == (view == "week") and "<b>Flood" not in html

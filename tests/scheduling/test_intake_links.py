@@ -205,7 +205,7 @@ def test_the_pages_take_a_fixed_number_of_queries(client, invitation, front_desk
         assert client.get(url(invitation)).status_code == 200
     client.force_login(front_desk)
     client.get(reverse("scheduling:intake_invite"))
-    with django_assert_num_queries(6):  # session, user, permissions (2), groups, the nav badge: nothing more
+    with django_assert_num_queries(4):  # session, user, roles and permissions, the nav badge: nothing more
         assert client.get(reverse("scheduling:intake_invite")).status_code == 200
 
 

@@ -84,32 +84,33 @@ def pages(lin, clinic, patient):
 
 # Page → queries, the same with little and with a lot of data, once the process holds the
 # timetable (``scheduling.timetable``; the first page after a change reads it: ``TIMETABLE``
-# more). Each count includes the 5 that every signed-in page makes (session, user, the user's and
-# group permissions, roles), and for staff who decide about visits inside closures the count
+# more). Each count includes the 3 that every signed-in page makes (session, user, the user's
+# roles and permissions in one), and for staff who decide about visits inside closures the count
 # behind that banner (``BANNER``).
 BANNER = 1
 TIMETABLE = 5
 EXPECTED = {
-    # + the settings, practitioners, rooms, the grid's visits, the practitioner's visits
-    "practitioner day": 11 + BANNER,
-    "practitioner week": 11 + BANNER,
-    "room day": 10 + BANNER,
-    "room week": 10 + BANNER,
+    # + the settings, practitioners, rooms (the one asked for is among them), the grid's visits,
+    # the practitioner's visits
+    "practitioner day": 8 + BANNER,
+    "practitioner week": 8 + BANNER,
+    "room day": 7 + BANNER,
+    "room week": 7 + BANNER,
     # one read of the day's visits for every practitioner (scheduling.availability_day)
-    "all practitioners day": 11 + BANNER,
+    "all practitioners day": 9 + BANNER,
     # + its reminder history and the patient's link actions (one query each, the latest 50)
-    "patient timeline": 12 + BANNER,
+    "patient timeline": 10 + BANNER,
     # + one audit insert for the page and every patient row shown (lists below too)
-    "maintenance list": 9 + BANNER,
+    "maintenance list": 7 + BANNER,
     # + the times this visit freed, for the waiting list (scheduling.waitlist.slot_offers)
-    "visit": 10 + BANNER,
-    # session, user, permissions (2), roles + count + page + audit
-    "reminder list": 8 + BANNER,
-    "failed reminders": 8 + BANNER,
+    "visit": 8 + BANNER,
+    # session, user, roles and permissions + count + page + audit
+    "reminder list": 6 + BANNER,
+    "failed reminders": 6 + BANNER,
     # + the freed times offered to the waiting list
-    "patient requests": 9 + BANNER,
+    "patient requests": 7 + BANNER,
     # + the day panel: today's visits, today's requests, late cancellations, two counts
-    "home": 10 + BANNER,
+    "home": 8 + BANNER,
 }
 
 

@@ -70,7 +70,7 @@ def test_the_home_page_runs_the_same_queries_however_busy_the_day(
         Visit.objects.create(patient=patient, practitioner=(lin, sara)[i % 2], room=clinic.rooms[i % 2],
                              appointment_type=clinic.treatment, starts_at=start, ends_at=start + dt.timedelta(minutes=10))
         PatientRequest.objects.create(kind="confirmed", patient=patient)
-    # Signed-in page (5) + the closure banner (1) + the day panel (5).
-    with django_assert_num_queries(11):
+    # Signed-in page (3) + the closure banner (1) + the day panel (5).
+    with django_assert_num_queries(9):
         response = front_desk_client.get(reverse("home"))
     assert response.content.decode().count("Booked</span>") == visits_today

@@ -248,10 +248,10 @@ def _freed_times(clinic, lin, count: int) -> Visit:
 
 
 @pytest.mark.parametrize("count", [1, 12])
-@pytest.mark.parametrize("page_name,queries", [("waitlist", 14), ("visit", 11), ("requests", 11)])
+@pytest.mark.parametrize("page_name,queries", [("waitlist", 12), ("visit", 9), ("requests", 9)])
 def test_pages_with_offers_run_a_fixed_number_of_queries(front_desk_client, clinic, lin, count, page_name, queries,
                                                          django_assert_num_queries):
-    # The 5 of every signed-in page and the closures banner; the waiting list: count, page, the
+    # The 3 of every signed-in page and the closures banner; the waiting list: count, page, the
     # freed times, visits taking them again, waiting entries, audit, the form's practitioners and
     # types. The visit and requests pages add the three of the offers to their own (a cancelled
     # visit's page has no move form).

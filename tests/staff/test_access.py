@@ -1,11 +1,12 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission, User
 from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from staff.roles import ACUPUNCTURIST, CLINIC_ADMIN, FRONT_DESK, role_permissions, sync_roles
+from staff.roles import ACUPUNCTURIST, CLINIC_ADMIN, FRONT_DESK, role_permissions, sync_roles, user_roles
 from tests.factories import PASSWORD, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +117,20 @@ def test_password_change(client):
     )
     user.refresh_from_db()
     assert user.check_password("another-long-secret-7")
+
+
+def test_roles_and_permissions_are_read_in_one_query_as_django_reads_them(django_assert_num_queries):
+    user = UserFactory(role=FRONT_DESK)
+    user.groups.add(Group.objects.get(name=ACUPUNCTURIST))
+    user.user_permissions.add(Permission.objects.get(codename="view_logentry"))
+    fresh = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        assert user_roles(fresh) == {FRONT_DESK, ACUPUNCTURIST}
+        assert fresh.has_perm("admin.view_logentry") and fresh.has_perm("scheduling.view_visit")
+        permissions = fresh.get_all_permissions()
+    django = ModelBackend()  # two queries of its own, and the roles a third
+    expected = User.objects.get(pk=user.pk)
+    assert permissions == django.get_all_permissions(expected)
+    assert fresh.get_group_permissions() == django.get_group_permissions(expected)
+    assert fresh.get_user_permissions() == {"admin.view_logentry"}
+    assert user_roles(UserFactory()) == set()  # no role: no permissions either

@@ -71,14 +71,14 @@ def test_the_last_seen_time_is_written_at_most_once_a_minute(client, desk, djang
     with time_machine.travel(NOW, tick=False) as clock:
         log_in(client, "desk")
         clock.shift(dt.timedelta(seconds=30))
-        # session, user, roles and permissions (2) for the nav, the closure-decisions banner, the
-        # front desk's day panel (5): no session write
-        with django_assert_num_queries(11):
+        # session, user, roles and permissions (one query) for the nav, the closure-decisions
+        # banner, the front desk's day panel (5): no session write
+        with django_assert_num_queries(9):
             client.get(reverse("home"))
         clock.shift(dt.timedelta(seconds=31))
         # ... and the session written back once the last-seen time is a minute old (an UPDATE,
         # inside a savepoint here because the test runs in a transaction)
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(12):
             client.get(reverse("home"))
 
 

@@ -85,7 +85,7 @@ def test_outcome_page_makes_a_fixed_number_of_queries(
     for week in range(sessions):
         traveller.move_to(at(f"2026-03-{2 + 7 * week:02d}", "10:30"))
         record_session(visits[week], by=acupuncturist, reactions=[ReactionEntry("headache", "mild")])
-    # session, user, permissions (2), series; records, ratings, intake, reactions, concern names;
-    # audit, roles (nav)
-    with django_assert_num_queries(12):
+    # session, user, roles and permissions, series; records, ratings, intake, reactions, concern
+    # names; audit
+    with django_assert_num_queries(10):
         assert acupuncturist_client.get(reverse("treatments:series_outcomes", args=[series.pk])).status_code == 200

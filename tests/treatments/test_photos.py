@@ -211,6 +211,6 @@ def test_photo_comparison_makes_a_fixed_number_of_queries(
 ):
     for view in ["front", "left", "right", "front"][:uploads]:
         photos.photo_upload(by=acupuncturist, record=record, view=view, upload=image_file())
-    # session, user, permissions (2), patient, consent, audit, photos, roles (nav)
-    with django_assert_num_queries(9):
+    # session, user, roles and permissions, patient, consent, audit, photos
+    with django_assert_num_queries(7):
         assert acupuncturist_client.get(reverse("treatments:photo_compare", args=[patient.pk])).status_code == 200

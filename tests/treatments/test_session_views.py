@@ -212,9 +212,9 @@ def test_today_makes_a_fixed_number_of_queries(
         saved_plan(patient, by=acupuncturist)
         book_treatment_series(patient, user=acupuncturist, clinic=clinic, time=f"{10 + index}:00")
     traveller.move_to(at("2026-03-02", "09:00"))
-    # session, user, permissions (2), visits with their screening/record/plan, latest screenings,
-    # one audit insert for the whole list, roles (nav)
-    _queries(acupuncturist_client, reverse("treatments:today"), django_assert_num_queries, 8)
+    # session, user, roles and permissions, visits with their screening/record/plan, latest
+    # screenings, one audit insert for the whole list
+    _queries(acupuncturist_client, reverse("treatments:today"), django_assert_num_queries, 6)
     from staff.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="view", user=acupuncturist, object_type="patients.screening").count() == patients
@@ -230,9 +230,9 @@ def test_record_form_makes_a_fixed_number_of_queries(
         record_session(visits[week], by=acupuncturist)
     traveller.move_to(at(f"2026-03-{2 + 7 * sessions_before:02d}", "10:10"))
     url = reverse("treatments:session_new", args=[visits[sessions_before].pk])
-    # session, user, permissions (2), visit; screening, settings, severities, concerns, catalogue (4);
-    # plan, last record, its ratings, has-record; plan concerns, prefill items; audit, roles (nav)
-    _queries(acupuncturist_client, url, django_assert_num_queries, 22, screening=patient.screenings.get().pk)
+    # session, user, roles and permissions, visit; screening, settings, severities, concerns,
+    # catalogue (4); plan, last record, its ratings, has-record; plan concerns, prefill items; audit
+    _queries(acupuncturist_client, url, django_assert_num_queries, 20, screening=patient.screenings.get().pk)
 
 
 @pytest.mark.parametrize("sessions", [1, 4])
@@ -245,11 +245,11 @@ def test_record_and_sessions_pages_make_a_fixed_number_of_queries(
         record = record_session(visits[week], by=acupuncturist)
         for number in range(sessions):
             addendum_add(by=acupuncturist, record=record, text=f"Addendum {number}")
-    # session, user, permissions (2), record; items, plan concerns, photo consent, audit, ratings,
-    # reactions, addenda, photos, concern names, roles (nav)
-    _queries(acupuncturist_client, reverse("treatments:session_detail", args=[record.pk]), django_assert_num_queries, 15)
-    # session, user, permissions (2), patient, records, series, waiting visits, audit, roles (nav)
-    _queries(acupuncturist_client, reverse("treatments:patient_sessions", args=[patient.pk]), django_assert_num_queries, 10)
+    # session, user, roles and permissions, record; items, plan concerns, photo consent, audit,
+    # ratings, reactions, addenda, photos, concern names
+    _queries(acupuncturist_client, reverse("treatments:session_detail", args=[record.pk]), django_assert_num_queries, 13)
+    # session, user, roles and permissions, patient, records, series, waiting visits, audit
+    _queries(acupuncturist_client, reverse("treatments:patient_sessions", args=[patient.pk]), django_assert_num_queries, 8)
 
 
 def test_today_shows_why_a_patients_treatment_is_blocked(acupuncturist_client, acupuncturist, clinic, traveller):
@@ -280,10 +280,10 @@ def test_screening_check_page_makes_a_fixed_number_of_queries(
 
     for _ in range(screenings - 1):
         screening_record(by=acupuncturist, patient=patient, answers={"diabetes": True})
-    # session, user, permissions (2), visit; the record page's reads (screening, settings,
+    # session, user, roles and permissions, visit; the record page's reads (screening, settings,
     # severities, concerns, catalogue (4), plan, last record, its ratings, has-record, plan
-    # concerns, prefill items); audit, roles (nav)
-    _queries(acupuncturist_client, reverse("treatments:session_new", args=[visit.pk]), django_assert_num_queries, 22)
+    # concerns, prefill items); audit
+    _queries(acupuncturist_client, reverse("treatments:session_new", args=[visit.pk]), django_assert_num_queries, 20)
 
 
 def test_an_unanswered_screening_at_the_session_check_is_refused(acupuncturist_client, visit, patient):

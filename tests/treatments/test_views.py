@@ -159,8 +159,8 @@ def test_plan_page_makes_a_fixed_number_of_queries(acupuncturist_client, acupunc
     patient = intake_patient(concerns={"fine-lines": 9, "wrinkles": 9, "sagging": 9, "puffiness": 9})
     for _ in range(1 + extra_plans):
         saved_plan(patient, by=acupuncturist)
-    # session, user, 2 × permissions, patient, plan, items, concerns, history, screening, audit, roles (nav)
-    _count_queries(acupuncturist_client, reverse("treatments:patient_plan", args=[patient.pk]), django_assert_num_queries, 12)
+    # session, user, roles and permissions, patient, plan, items, concerns, history, screening, audit
+    _count_queries(acupuncturist_client, reverse("treatments:patient_plan", args=[patient.pk]), django_assert_num_queries, 10)
 
 
 @pytest.mark.parametrize("extra_concerns", [1, 6])
@@ -168,9 +168,9 @@ def test_new_plan_page_makes_a_fixed_number_of_queries(acupuncturist_client, dja
     severities = {"fine-lines": 5, "wrinkles": 6, "sagging": 7, "puffiness": 8, "dullness": 4, "discoloration": 3}
     concerns = dict(list(severities.items())[:extra_concerns])
     patient = intake_patient(concerns=concerns)
-    # session, user, 2 × permissions, patient, screening, settings, severities, concerns,
-    # catalogue (4), audit, roles (nav), templates
-    _count_queries(acupuncturist_client, reverse("treatments:plan_new", args=[patient.pk]), django_assert_num_queries, 16)
+    # session, user, roles and permissions, patient, screening, settings, severities, concerns,
+    # catalogue (4), audit, templates
+    _count_queries(acupuncturist_client, reverse("treatments:plan_new", args=[patient.pk]), django_assert_num_queries, 14)
 
 
 @pytest.mark.parametrize("plans", [1, 5])
