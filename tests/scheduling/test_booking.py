@@ -64,13 +64,16 @@ def test_series_whose_room_was_taken_meanwhile_books_nothing(clinic, lin, sara, 
 
 
 def test_booking_a_series_reads_visits_once_and_only_around_its_sessions(clinic, lin, patient):
-    # Not the weeks between the sessions, and the rooms' visits in the same query (issue 13).
+    # Not the weeks between the sessions, and the rooms' visits in the same query (issue 13):
+    # the practitioner's, the patient's and the sessions' room's, each on its own index range
+    # around each session, joined by UNION.
     proposal = propose_series(patient, lin, clinic)
     with CaptureQueriesContext(connection) as captured:
         series_book(proposal=proposal, by=None)
-    reads = [q["sql"] for q in captured if q["sql"].startswith('SELECT "scheduling_visit"."id"')]
+    reads = [q["sql"] for q in captured if '"scheduling_visit"."id" AS "id"' in q["sql"]]
     assert len(reads) == 1
-    assert reads[0].count('"scheduling_visit"."starts_at" >=') == len(proposal.sessions)
+    assert reads[0].count("UNION") == 2
+    assert reads[0].count('"scheduling_visit"."starts_at" >=') == 3 * len(proposal.sessions)
 
 
 def test_booking_new_visits_gives_each_a_reminder_without_looking_for_old_ones(clinic, lin, patient):
