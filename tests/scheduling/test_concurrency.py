@@ -2,54 +2,35 @@
 together by a barrier. The exclusion constraints must let exactly one booking through."""
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
-from django.db import connection
 
 from scheduling.booking import series_book, visit_book
 from scheduling.errors import SlotTaken
 from scheduling.models import Series, Visit
 from scheduling.proposal import series_propose
+from tests.concurrency import run_together
 from tests.factories import PatientFactory
 from tests.scheduling.factories import NOW, Clinic, at, practitioner
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 REFUSALS: list[str] = []
-JOIN_TIMEOUT = 30  # seconds; a thread still running after this means something hangs
 
 
-def run_together(jobs):
-    """Runs each job in its own thread, all starting at the same moment; returns their outcomes
-    ("ok", "taken", or the unexpected exception)."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-    refused_by = [None] * len(jobs)
-
-    def worker(index, job):
-        try:
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            job()
-            outcomes[index] = "ok"
-        except SlotTaken as exc:
+def book_together(jobs):
+    """Runs each booking job in its own thread, all starting at the same moment; returns their
+    outcomes ("ok", "taken", or the unexpected exception)."""
+    outcomes = []
+    for result in run_together(jobs):
+        if isinstance(result, SlotTaken):
             # "slot_taken" is the constraint's refusal; otherwise the in-transaction check saw
             # the other booking already committed.
-            outcomes[index] = "taken"
-            refused_by[index] = "constraint" if exc.code == "slot_taken" else "check"
-        except Exception as exc:  # reported by the test, not swallowed
-            outcomes[index] = exc
-        finally:
-            connection.close()  # each thread has its own connection
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a booking thread hangs"
-    REFUSALS.extend(r for r in refused_by if r)
+            outcomes.append("taken")
+            REFUSALS.append("constraint" if result.code == "slot_taken" else "check")
+        else:
+            outcomes.append(result if isinstance(result, Exception) else "ok")
     return outcomes
 
 
@@ -72,7 +53,7 @@ def test_twenty_simultaneous_bookings_of_one_slot_let_exactly_one_through(needs_
                                   starts_at=start, by=None)
 
     REFUSALS.clear()
-    outcomes = run_together([booking(p) for p in patients])
+    outcomes = book_together([booking(p) for p in patients])
 
     assert outcomes.count("ok") == 1, outcomes
     assert outcomes.count("taken") == 19, outcomes
@@ -100,7 +81,7 @@ def test_two_series_whose_fifth_sessions_collide_book_one_whole_series_fifty_tim
         b.sessions[4].starts_at, b.sessions[4].room_id = a.sessions[4].starts_at, a.sessions[4].room_id
 
         # Default arguments bind this round's proposals (the threads run before the next round).
-        outcomes = run_together(
+        outcomes = book_together(
             [lambda a=a: series_book(proposal=a, by=None), lambda b=b: series_book(proposal=b, by=None)]
         )
 

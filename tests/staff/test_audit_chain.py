@@ -1,6 +1,5 @@
 """staff.audit_chain and ``manage.py audit_verify``: tampering shows, concurrent writers keep one chain."""
 
-import threading
 from contextlib import contextmanager
 
 import pytest
@@ -10,6 +9,7 @@ from django.db import connection
 from staff.audit import audit_record
 from staff.audit_chain import verify_chain
 from staff.models import AuditEvent
+from tests.concurrency import run_together
 from tests.factories import PatientFactory
 
 JOIN_TIMEOUT = 60  # seconds; a writer still running after this means the lock deadlocks
@@ -80,25 +80,13 @@ def test_a_rewritten_event_with_a_recomputed_content_hash_still_breaks_the_link(
 def test_concurrent_writers_keep_one_chain(needs_postgres):
     writers, per_writer = 6, 15
     patient = PatientFactory()
-    barrier = threading.Barrier(writers)
-    errors: list[Exception] = []
 
     def write(index: int) -> None:
-        try:
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            for n in range(per_writer):
-                audit_record(user=None, action="view", obj=patient, patient_id=patient.pk, summary=f"writer {index} #{n}")
-        except Exception as exc:  # reported below, not swallowed
-            errors.append(exc)
-        finally:
-            connection.close()
+        for n in range(per_writer):
+            audit_record(user=None, action="view", obj=patient, patient_id=patient.pk, summary=f"writer {index} #{n}")
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a writer hangs"
+    results = run_together([lambda index=index: write(index) for index in range(writers)], timeout=JOIN_TIMEOUT)
+    errors = [result for result in results if isinstance(result, Exception)]
     assert errors == []
     report = verify_chain()
     assert report.intact, report.first_break
