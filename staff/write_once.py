@@ -134,14 +134,19 @@ def install(schema_editor, tables: tuple[HistoryTable, ...]) -> None:
 
 
 def uninstall(schema_editor, tables: tuple[HistoryTable, ...]) -> None:
-    vendor = schema_editor.connection.vendor
     for table in tables:
-        name = f"{table.table}_write_once"
-        if vendor == "postgresql":
-            statements = [f"DROP TRIGGER IF EXISTS {name} ON {table.table}", f"DROP FUNCTION IF EXISTS {name}()"]
-        elif vendor == "sqlite":
-            statements = [f"DROP TRIGGER IF EXISTS {name}_update", f"DROP TRIGGER IF EXISTS {name}_delete"]
-        else:
-            statements = []
-        for sql in statements:
-            schema_editor.execute(sql, None)
+        drop(schema_editor, table=table.table, name=f"{table.table}_write_once")
+
+
+def drop(schema_editor, *, table: str, name: str) -> None:
+    """Drops the guard ``name`` of ``table`` if it exists: on PostgreSQL the trigger and its
+    function, on SQLite the UPDATE and DELETE triggers (``<name>_update``, ``<name>_delete``)."""
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        statements = [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
+    elif vendor == "sqlite":
+        statements = [f"DROP TRIGGER IF EXISTS {name}_update", f"DROP TRIGGER IF EXISTS {name}_delete"]
+    else:
+        statements = []
+    for sql in statements:
+        schema_editor.execute(sql, None)

@@ -5,23 +5,15 @@ drop. Backwards the write-once triggers stay, as the new 0018 leaves them."""
 
 from django.db import migrations
 
+from staff import write_once
 from treatments import triggers
 
 RETIRED = ("treatments_sessionaddendum_kept", "treatments_sessionphoto_kept")
 
 
 def _drop_retired(schema_editor):
-    vendor = schema_editor.connection.vendor
     for name in RETIRED:
-        table = name.removesuffix("_kept")
-        if vendor == "postgresql":
-            statements = [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
-        elif vendor == "sqlite":
-            statements = [f"DROP TRIGGER IF EXISTS {name}_update", f"DROP TRIGGER IF EXISTS {name}_delete"]
-        else:
-            statements = []
-        for sql in statements:
-            schema_editor.execute(sql, None)
+        write_once.drop(schema_editor, table=name.removesuffix("_kept"), name=name)
 
 
 def replace(apps, schema_editor):
