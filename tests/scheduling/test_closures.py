@@ -128,18 +128,23 @@ def test_adding_a_closure_in_the_admin_over_a_booked_visit_is_never_silent(
     assert AffectedVisit.objects.get().decision == "kept"
 
 
+def _time_off_in_admin(lin, day: str) -> dict:
+    """The practitioner's admin page with one new time off, 13:00–18:00 on ``day``."""
+    return {
+        "user": lin.user_id, "display_name": lin.display_name, "active": "on",
+        "working_hours-TOTAL_FORMS": "0", "working_hours-INITIAL_FORMS": "0",
+        "time_off-TOTAL_FORMS": "1", "time_off-INITIAL_FORMS": "0",
+        "time_off-0-starts_at_0": day, "time_off-0-starts_at_1": "13:00",
+        "time_off-0-ends_at_0": day, "time_off-0-ends_at_1": "18:00", "time_off-0-reason": "Dentist",
+    }
+
+
 def test_adding_time_off_in_the_admin_over_a_booked_visit_asks_for_a_decision(client, clinic_admin, clinic, lin):
     _visit(clinic, lin, "2026-03-05", "14:00")
     client.force_login(clinic_admin)
     url = reverse("admin:scheduling_practitioner_change", args=[lin.pk])
     form = client.get(url).context["adminform"].form
-    data = {
-        "user": lin.user_id, "display_name": lin.display_name, "active": "on",
-        "working_hours-TOTAL_FORMS": "0", "working_hours-INITIAL_FORMS": "0",
-        "time_off-TOTAL_FORMS": "1", "time_off-INITIAL_FORMS": "0",
-        "time_off-0-starts_at_0": "2026-03-05", "time_off-0-starts_at_1": "13:00",
-        "time_off-0-ends_at_0": "2026-03-05", "time_off-0-ends_at_1": "18:00", "time_off-0-reason": "Dentist",
-    }
+    data = _time_off_in_admin(lin, "2026-03-05")
     assert form is not None
     response = client.post(url, data, follow=True)
 
@@ -169,13 +174,7 @@ def test_a_closure_or_time_off_submitted_twice_in_the_admin_is_saved_once(client
     assert Closure.objects.count() == 1
 
     url = reverse("admin:scheduling_practitioner_change", args=[lin.pk])
-    data = {
-        "user": lin.user_id, "display_name": lin.display_name, "active": "on",
-        "working_hours-TOTAL_FORMS": "0", "working_hours-INITIAL_FORMS": "0",
-        "time_off-TOTAL_FORMS": "1", "time_off-INITIAL_FORMS": "0",
-        "time_off-0-starts_at_0": "2026-03-09", "time_off-0-starts_at_1": "13:00",
-        "time_off-0-ends_at_0": "2026-03-09", "time_off-0-ends_at_1": "18:00", "time_off-0-reason": "Dentist",
-    }
+    data = _time_off_in_admin(lin, "2026-03-09")
     assert client.post(url, data).status_code == 302
     again = client.post(url, data)  # the same page sent again (a double click, or a retry)
     assert again.status_code == 200 and "This time off is saved already" in again.content.decode()
