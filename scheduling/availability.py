@@ -205,10 +205,12 @@ class Availability:
         then), in at most two queries: the first room's visits at all of them (usually it is
         free, and answers), then every other room's at the times still without a room — so a
         long list of free slots does not read every room's visits."""
-        if self._window_rooms_read or not self.room_ids:
+        rooms: list[int | None] = [None] * len(times)
+        if not self.room_ids:
+            return rooms
+        if self._window_rooms_read:
             return [self.free_room(starts_at=s, ends_at=e) for s, e in times]
         first_room = self.room_ids[0]
-        rooms: list[int | None] = [None] * len(times)
         if times:
             spans = merged(times)
             # A few spans (a series' sessions): just around them; many (free slots): first to last.
