@@ -19,7 +19,6 @@ timetable is edited in the admin, whose pages answer no availability question.)
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 
 from django.db.models import Count, Subquery, Value
@@ -60,7 +59,7 @@ class Timetable:
         return [(s, e) for s, e in self.time_off.get(practitioner_id, ()) if s < ends_at and e > starts_at]
 
 
-_lock = threading.Lock()
+# (version, timetable): replaced whole, never changed in place, so threads need no lock.
 _cached: tuple[int, Timetable] | None = None
 
 
@@ -74,16 +73,14 @@ def timetable(settings: ClinicSettings | None = None) -> Timetable:
         return cached[1]
     # Read after the version: the tables are at least as new as it, never older.
     table = _read()
-    with _lock:
-        _cached = (version, table)
+    _cached = (version, table)
     return table
 
 
 def forget() -> None:
     """Drops this process's cached timetable (the tests start each test without one)."""
     global _cached
-    with _lock:
-        _cached = None
+    _cached = None
 
 
 def _read() -> Timetable:
