@@ -7,11 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from scheduling import visit_status
 from scheduling.models import LinkUse, PatientRequest, Reminder, Visit
+from scheduling.reminders.link_use import link_used
 from scheduling.reminders.patient_requests import patient_request_create
 from scheduling.reminders.tokens import INVALID, OUTDATED, USED, Action, LinkError, link_verify
 from scheduling.reminders.upkeep import reminders_stop
@@ -61,9 +61,7 @@ def link_act(*, token: str, note: str = "") -> Link:
     link = link_open(token=token)
     reminder, action = link.reminder, link.action
     try:
-        with transaction.atomic():
-            # First, so a second submit (even a simultaneous one) fails here and changes nothing.
-            LinkUse.objects.create(reminder=reminder, action=action, used_at=timezone.now())
+        with link_used(reminder=reminder, action=action):
             if action == Action.CONFIRM:
                 visit_status.visit_confirm(visit=reminder.visit)
             elif action == Action.CANCEL:
@@ -72,8 +70,6 @@ def link_act(*, token: str, note: str = "") -> Link:
             elif action == Action.STOP:
                 reminders_stop(patient=reminder.patient)
             patient_request_create(reminder=reminder, kind=LISTED[action], note=note)
-    except IntegrityError:
-        raise LinkError(USED) from None
     except ValidationError:
         # The visit changed between opening the page and pressing the button.
         raise LinkError(OUTDATED) from None

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,6 +24,7 @@ from patients.intake import CONFIRMED_NO, screening_record
 from patients.models import Screening
 from scheduling.clock import local_datetime, to_local
 from scheduling.models import ClinicSettings, LinkUse, PatientRequest, Reminder, Visit
+from scheduling.reminders.link_use import link_used
 from scheduling.reminders.mail import address_lines, when_text
 from scheduling.reminders.patient_requests import patient_request_create
 from scheduling.reminders.tokens import INVALID, OUTDATED, USED, Action, LinkError, link_verify
@@ -133,28 +134,23 @@ def health_check_answer(*, token: str, answers: dict) -> PatientRequest:
     changed) for a link that cannot act, ``ValidationError`` for answers the rules refuse."""
     check = health_check_open(token=token)
     reminder, previous = check.reminder, check.previous
-    try:
-        with transaction.atomic():
-            # First, so a second submit (even a simultaneous one) fails here and changes nothing.
-            LinkUse.objects.create(reminder=reminder, action=Action.HEALTH_CHECK, used_at=timezone.now())
-            if _same(previous, answers):
-                standing = previous
-                audit_record(user=None, action="change", obj=previous, patient_id=reminder.patient_id,
-                             summary="health check: the patient confirmed nothing has changed")
-                kind = PatientRequest.Kind.HEALTH_CONFIRMED
-            else:
-                # Staff's notes carry over: the patient neither sees nor changes them.
-                new = {name: answers.get(name) for name in ANSWER_FIELDS} | {"notes": previous.notes}
-                standing = screening_record(
-                    by=None, patient=reminder.patient, source=Screening.Source.PATIENT_CHECK,
-                    answers=new | {CONFIRMED_NO: answers.get(CONFIRMED_NO, [])},
-                )
-                kind = PatientRequest.Kind.HEALTH_CHANGED
-            if standing.facial_block():
-                kind = PatientRequest.Kind.HEALTH_BLOCKED
-            return patient_request_create(reminder=reminder, kind=kind)
-    except IntegrityError:
-        raise LinkError(USED) from None
+    with link_used(reminder=reminder, action=Action.HEALTH_CHECK):
+        if _same(previous, answers):
+            standing = previous
+            audit_record(user=None, action="change", obj=previous, patient_id=reminder.patient_id,
+                         summary="health check: the patient confirmed nothing has changed")
+            kind = PatientRequest.Kind.HEALTH_CONFIRMED
+        else:
+            # Staff's notes carry over: the patient neither sees nor changes them.
+            new = {name: answers.get(name) for name in ANSWER_FIELDS} | {"notes": previous.notes}
+            standing = screening_record(
+                by=None, patient=reminder.patient, source=Screening.Source.PATIENT_CHECK,
+                answers=new | {CONFIRMED_NO: answers.get(CONFIRMED_NO, [])},
+            )
+            kind = PatientRequest.Kind.HEALTH_CHANGED
+        if standing.facial_block():
+            kind = PatientRequest.Kind.HEALTH_BLOCKED
+        return patient_request_create(reminder=reminder, kind=kind)
 
 
 def receipt_message(request: PatientRequest, *, clinic: ClinicSettings) -> EmailMultiAlternatives:

@@ -14,7 +14,6 @@ and the link still works. A patient whose latest screening blocks treatment is n
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from scheduling import booking
@@ -24,7 +23,6 @@ from scheduling.errors import BookingError, SlotTaken
 from scheduling.models import (
     AppointmentType,
     ClinicSettings,
-    LinkUse,
     MaintenanceSchedule,
     PatientRequest,
     Practitioner,
@@ -33,8 +31,9 @@ from scheduling.models import (
 )
 from scheduling.proposal import SeriesProposal, series_rest_propose
 from scheduling.reminders.actions import Link, link_open
+from scheduling.reminders.link_use import link_used
 from scheduling.reminders.patient_requests import patient_request_create
-from scheduling.reminders.tokens import INVALID, OUTDATED, USED, Action, LinkError
+from scheduling.reminders.tokens import INVALID, OUTDATED, Action, LinkError
 from scheduling.reminders.upkeep import maintenance_booked, unbooked_sessions
 from scheduling.selectors import maintenance_type
 from scheduling.treatment_gate import treatment_blocked
@@ -145,25 +144,19 @@ def series_choice_book(*, token: str, proposal: SeriesProposal, now: dt.datetime
     link = choice_check(link_open(token=token, now=now), now=now)
     if link.action != Action.SERIES:
         raise LinkError(INVALID)
-    if blocked_reasons(link=link):
-        refer_to_desk(link=link)
-        raise TreatmentBlocked("Your health answers mean the clinic needs to speak to you before booking.")
+    _refer_if_blocked(link)
     earliest = notice_earliest(now=now, clinic=ClinicSettings.load())
     if any(session.starts_at is None or session.starts_at < earliest for session in proposal.sessions):
         raise SlotTaken("These times can no longer be booked online.")
-    try:
-        with transaction.atomic():
-            LinkUse.objects.create(reminder=link.reminder, action=link.action, used_at=timezone.now())
-            try:
-                visits = booking.series_rest_book(series=link.reminder.series, proposal=proposal, by=None)
-            except BookingError as exc:
-                # The course changed or a session's time went: the patient picks from fresh times.
-                raise SlotTaken(exc.messages[0]) from None
-            first = f"{to_local(visits[0].starts_at):%a %d %b %Y %H:%M}"
-            patient_request_create(reminder=link.reminder, kind=PatientRequest.Kind.BOOKED,
-                                   note=f"Booked the remaining {len(visits)} sessions online, from {first}")
-    except IntegrityError:
-        raise LinkError(USED) from None
+    with link_used(reminder=link.reminder, action=link.action):
+        try:
+            visits = booking.series_rest_book(series=link.reminder.series, proposal=proposal, by=None)
+        except BookingError as exc:
+            # The course changed or a session's time went: the patient picks from fresh times.
+            raise SlotTaken(exc.messages[0]) from None
+        first = f"{to_local(visits[0].starts_at):%a %d %b %Y %H:%M}"
+        patient_request_create(reminder=link.reminder, kind=PatientRequest.Kind.BOOKED,
+                               note=f"Booked the remaining {len(visits)} sessions online, from {first}")
     return visits
 
 
@@ -182,14 +175,17 @@ def blocked_reasons(*, link: Link) -> list[str]:
 BLOCKED_NOTE = "Tried to choose a time online; the latest screening blocks treatment."
 
 
+def _refer_if_blocked(link: Link) -> None:
+    """A patient whose screening blocks treatment books nothing: their request goes to the desk."""
+    if blocked_reasons(link=link):
+        refer_to_desk(link=link)
+        raise TreatmentBlocked("Your health answers mean the clinic needs to speak to you before booking.")
+
+
 def refer_to_desk(*, link: Link, note: str = BLOCKED_NOTE) -> None:
     """Instead of booking: the link is used for a request the front desk follows up."""
-    try:
-        with transaction.atomic():
-            LinkUse.objects.create(reminder=link.reminder, action=link.action, used_at=timezone.now())
-            patient_request_create(reminder=link.reminder, kind=PatientRequest.Kind(link.action), note=note)
-    except IntegrityError:
-        raise LinkError(USED) from None
+    with link_used(reminder=link.reminder, action=link.action):
+        patient_request_create(reminder=link.reminder, kind=PatientRequest.Kind(link.action), note=note)
 
 
 def choice_book(*, token: str, starts_at: dt.datetime, now: dt.datetime | None = None) -> Visit:
@@ -202,9 +198,7 @@ def choice_book(*, token: str, starts_at: dt.datetime, now: dt.datetime | None =
     link = choice_check(link_open(token=token, now=now), now=now)
     if link.action == Action.SERIES:  # confirmed as a whole: series_choice_book
         raise LinkError(INVALID)
-    if blocked_reasons(link=link):
-        refer_to_desk(link=link)
-        raise TreatmentBlocked("Your health answers mean the clinic needs to speak to you before booking.")
+    _refer_if_blocked(link)
     clinic = ClinicSettings.load()
     if starts_at < notice_earliest(now=now, clinic=clinic):
         raise BookingError(
@@ -215,19 +209,15 @@ def choice_book(*, token: str, starts_at: dt.datetime, now: dt.datetime | None =
         raise SlotTaken("That time is no longer free.")
     reminder = link.reminder
     when = f"{to_local(starts_at):%a %d %b %Y %H:%M}"
-    try:
-        with transaction.atomic():
-            LinkUse.objects.create(reminder=reminder, action=link.action, used_at=timezone.now())
-            if offer.visit:
-                visit = booking.visit_move(visit=offer.visit, starts_at=starts_at, by=None)
-                kind, note = PatientRequest.Kind.MOVED, f"Moved online to {when}"
-            else:
-                visit = booking.visit_book(
-                    patient=reminder.patient, practitioner=offer.practitioner,
-                    appointment_type=offer.appointment_type, starts_at=starts_at, by=None, notify=True,
-                )
-                kind, note = PatientRequest.Kind.BOOKED, f"Booked {visit.appointment_type.name} online for {when}"
-            patient_request_create(reminder=reminder, kind=kind, note=note)
-    except IntegrityError:
-        raise LinkError(USED) from None
+    with link_used(reminder=reminder, action=link.action):
+        if offer.visit:
+            visit = booking.visit_move(visit=offer.visit, starts_at=starts_at, by=None)
+            kind, note = PatientRequest.Kind.MOVED, f"Moved online to {when}"
+        else:
+            visit = booking.visit_book(
+                patient=reminder.patient, practitioner=offer.practitioner,
+                appointment_type=offer.appointment_type, starts_at=starts_at, by=None, notify=True,
+            )
+            kind, note = PatientRequest.Kind.BOOKED, f"Booked {visit.appointment_type.name} online for {when}"
+        patient_request_create(reminder=reminder, kind=kind, note=note)
     return visit
